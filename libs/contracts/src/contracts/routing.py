@@ -1,0 +1,37 @@
+"""Who publishes and who consumes what on the topic exchange: the one place the bus topology is written.
+
+The routing key of an event is its type. Every consuming service owns one durable queue bound to the
+keys it needs; publishers declare all these queues too, so an event published before its consumer has
+ever started waits in the consumer's queue instead of being unroutable.
+"""
+
+from __future__ import annotations
+
+from contracts.customer import CUSTOMER_EVENTS
+from contracts.envelope import EventPayload
+
+DEFAULT_EXCHANGE = "crm.events"
+
+EVENT_TYPES: dict[str, type[EventPayload]] = {event.event_type: event for event in CUSTOMER_EVENTS}
+"""Every event type on the bus and its payload model."""
+
+PUBLISHERS: dict[str, tuple[str, ...]] = {
+    "customer": ("customer.*", "category.*"),
+    "contact": ("contact.*",),
+    "activity": ("activity.*",),
+    "portal": ("portal.*",),
+}
+"""Routing-key patterns each service publishes."""
+
+SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
+    "contact": ("customer.*",),
+    "activity": ("customer.*", "contact.*"),
+    "search": ("customer.*", "contact.*", "category.*"),
+    "portal": ("customer.*", "contact.*"),
+}
+"""Routing-key patterns each consuming service's queue is bound to (SPEC §1)."""
+
+
+def payload_model(event_type: str) -> type[EventPayload]:
+    """The payload model of an event type; KeyError for a type nobody declared."""
+    return EVENT_TYPES[event_type]

@@ -1,0 +1,89 @@
+"""The outbox and inbox tables every service holds in its own database.
+
+They live on their own MetaData; each service's Alembic environment includes it beside the service's
+own tables, and its first migration creates them with ``create_messaging_tables``.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+    Uuid,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+from servicekit.db import new_metadata
+
+messaging_metadata = new_metadata()
+
+outbox = Table(
+    "outbox",
+    messaging_metadata,
+    # A sequence id gives publishing order; per aggregate it matches commit order, because every change
+    # to one aggregate holds that aggregate's row lock until it commits.
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("event_id", Uuid, nullable=False, unique=True),
+    Column("event_type", Text, nullable=False),
+    Column("aggregate_id", Uuid, nullable=False),
+    Column("aggregate_version", Integer, nullable=False),
+    Column("envelope", JSONB, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("published_at", DateTime(timezone=True)),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("last_error", Text),
+    Index("ix_outbox_unpublished", "id", postgresql_where=text("published_at IS NULL")),
+    Index(
+        "ix_outbox_unpublished_aggregate",
+        "aggregate_id",
+        "id",
+        postgresql_where=text("published_at IS NULL"),
+    ),
+    Index("ix_outbox_published_at", "published_at", postgresql_where=text("published_at IS NOT NULL")),
+)
+
+inbox = Table(
+    "inbox",
+    messaging_metadata,
+    Column("consumer", Text, nullable=False),
+    Column("event_id", Uuid, nullable=False),
+    Column("event_type", Text, nullable=False),
+    Column("processed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("consumer", "event_id", name="pk_inbox"),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    messaging_metadata,
+    # A create repeated with the same Idempotency-Key replays the first answer instead of creating twice.
+    Column("office_id", Text, nullable=False),
+    Column("key", Text, nullable=False),
+    Column("request_fingerprint", Text, nullable=False),
+    Column("status_code", Integer, nullable=False),
+    Column("response", JSONB, nullable=False),
+    Column("headers", JSONB, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("office_id", "key", name="pk_idempotency_keys"),
+)
+
+
+def create_messaging_tables() -> None:
+    """Create the outbox, inbox and idempotency tables; call from a service's first Alembic migration."""
+    from alembic import op
+
+    messaging_metadata.create_all(op.get_bind())
+
+
+def drop_messaging_tables() -> None:
+    from alembic import op
+
+    messaging_metadata.drop_all(op.get_bind())

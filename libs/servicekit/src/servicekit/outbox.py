@@ -1,0 +1,47 @@
+"""Writing events to the outbox, inside the business transaction that caused them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts import EventEnvelope
+from servicekit.messaging_tables import outbox
+
+
+def notify_channel(service_name: str) -> str:
+    """The LISTEN/NOTIFY channel that wakes a service's relay when its outbox gets rows."""
+    return f"outbox_{service_name}"
+
+
+async def write_to_outbox(
+    session: AsyncSession, service_name: str, envelopes: Sequence[EventEnvelope]
+) -> None:
+    """Insert the events and wake the relay; both take effect only when the transaction commits."""
+    if not envelopes:
+        return
+    await session.execute(
+        insert(outbox),
+        [
+            {
+                "event_id": envelope.id,
+                "event_type": envelope.type,
+                "aggregate_id": envelope.aggregate_id,
+                "aggregate_version": envelope.aggregate_version,
+                "envelope": envelope.model_dump(mode="json", by_alias=True),
+            }
+            for envelope in envelopes
+        ],
+    )
+    # PostgreSQL delivers a NOTIFY at commit and folds identical ones, so one per transaction is enough.
+    await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": notify_channel(service_name)})
+
+
+async def outbox_backlog(session: AsyncSession) -> int:
+    """How many events wait to be published: the `outbox_backlog` metric."""
+    result = await session.execute(
+        select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))
+    )
+    return int(result.scalar_one())

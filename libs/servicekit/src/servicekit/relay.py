@@ -1,0 +1,198 @@
+"""The outbox relay: publishes committed outbox rows to the topic exchange, in order, at least once.
+
+- Woken by LISTEN/NOTIFY when a transaction commits events; polls as a fallback (a missed notification,
+  rows waiting for their back-off).
+- One relay per service publishes at a time (a PostgreSQL advisory lock held by its listening
+  connection); other replicas stand by and take over when that connection drops. A single publisher
+  keeps events of one aggregate in commit order.
+- Each batch is claimed with ``FOR UPDATE SKIP LOCKED``, published with pipelined publisher confirms and
+  the mandatory flag, and marked published in the same transaction. A row the broker refuses (nack, or
+  returned as unroutable) is kept with a back-off, and later events of the same aggregate wait for it.
+- If the broker goes away mid-batch, the rows not confirmed stay unpublished and go out after reconnect;
+  a confirmed-but-unmarked row may go out twice, which the consumers' inbox absorbs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import zlib
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import aio_pika
+import asyncpg
+from aio_pika.abc import AbstractExchange
+from aio_pika.exceptions import DeliveryError
+from sqlalchemy import delete, text, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from servicekit.bus import Bus, declare_topology
+from servicekit.messaging_tables import outbox
+from servicekit.metrics import OUTBOX_FAILURES, OUTBOX_PUBLISHED
+from servicekit.outbox import notify_channel
+
+log = logging.getLogger(__name__)
+
+_CLAIM_BATCH = text(
+    """
+    SELECT o.id, o.event_id, o.event_type, o.envelope, o.attempts
+    FROM outbox o
+    WHERE o.published_at IS NULL
+      AND o.next_attempt_at <= now()
+      AND NOT EXISTS (
+          SELECT 1 FROM outbox earlier
+          WHERE earlier.aggregate_id = o.aggregate_id
+            AND earlier.published_at IS NULL
+            AND earlier.id < o.id
+            AND earlier.next_attempt_at > now()
+      )
+    ORDER BY o.id
+    LIMIT :batch_size
+    FOR UPDATE SKIP LOCKED
+    """
+)
+
+MAX_BACKOFF_SECONDS = 300
+
+
+def publish_backoff(attempts: int) -> timedelta:
+    """How long a refused event waits before its next try: doubling, capped at five minutes."""
+    return timedelta(seconds=min(2 ** max(attempts - 1, 0), MAX_BACKOFF_SECONDS))
+
+
+def to_message(envelope: dict[str, Any]) -> aio_pika.Message:
+    return aio_pika.Message(
+        body=json.dumps(envelope, separators=(",", ":")).encode(),
+        content_type="application/json",
+        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+        # message_id = event id, so anything downstream can deduplicate without reading the body.
+        message_id=envelope["id"],
+        type=envelope["type"],
+        correlation_id=envelope["correlation_id"],
+        headers={"schema_version": envelope["schema_version"], "office_id": envelope["office_id"]},
+    )
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        *,
+        service_name: str,
+        session_factory: async_sessionmaker[AsyncSession],
+        listen_dsn: str,
+        bus: Bus,
+        batch_size: int = 200,
+        poll_interval_s: float = 2.0,
+        retention: timedelta = timedelta(days=7),
+    ) -> None:
+        self.service_name = service_name
+        self.session_factory = session_factory
+        self.listen_dsn = listen_dsn
+        self.bus = bus
+        self.batch_size = batch_size
+        self.poll_interval_s = poll_interval_s
+        self.retention = retention
+        self._wake = asyncio.Event()
+        self._lock_key = zlib.crc32(f"outbox-relay:{service_name}".encode())
+        self._last_cleanup = datetime.min.replace(tzinfo=UTC)
+        self.is_leader = False
+
+    async def run(self) -> None:
+        """Publish until cancelled, reconnecting to PostgreSQL and RabbitMQ whenever either fails."""
+        delay = 0.2
+        while True:
+            try:
+                await self._run_once()
+                delay = 0.2
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("outbox relay interrupted, retrying in %.1fs: %s", delay, exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    async def _run_once(self) -> None:
+        listener = await asyncpg.connect(self.listen_dsn)
+        try:
+            await listener.add_listener(notify_channel(self.service_name), lambda *_: self._wake.set())
+            # Another replica holds the lock while it is alive; nothing signals its death but polling.
+            while not await listener.fetchval("SELECT pg_try_advisory_lock($1)", self._lock_key):  # noqa: ASYNC110
+                await asyncio.sleep(self.poll_interval_s)
+            self.is_leader = True
+            connection = await self.bus.connection()
+            async with connection.channel(publisher_confirms=True, on_return_raises=True) as channel:
+                exchange = await declare_topology(channel, self.bus.topology)
+                while True:
+                    self._wake.clear()
+                    published = await self.publish_batch(exchange)
+                    await self._cleanup_if_due()
+                    if published >= self.batch_size:
+                        continue
+                    if channel.is_closed or listener.is_closed():
+                        raise ConnectionError("connection to the broker or the database closed")
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), self.poll_interval_s)
+        finally:
+            self.is_leader = False
+            await listener.close()
+
+    async def publish_batch(self, exchange: AbstractExchange) -> int:
+        """Publish one batch; return how many events the broker confirmed."""
+        async with self.session_factory() as session, session.begin():
+            rows = (await session.execute(_CLAIM_BATCH, {"batch_size": self.batch_size})).all()
+            if not rows:
+                return 0
+            # Pipelined: all publishes are in flight at once and confirmed together. The channel sends
+            # them in call order, so one aggregate's events leave in order.
+            results = await asyncio.gather(
+                *(exchange.publish(to_message(row.envelope), routing_key=row.event_type) for row in rows),
+                return_exceptions=True,
+            )
+            confirmed = [row.id for row, result in zip(rows, results, strict=True) if not _failed(result)]
+            refused = [
+                (row, result)
+                for row, result in zip(rows, results, strict=True)
+                if isinstance(result, DeliveryError)
+            ]
+            lost = [result for result in results if _failed(result) and not isinstance(result, DeliveryError)]
+
+            if confirmed:
+                await session.execute(
+                    update(outbox).where(outbox.c.id.in_(confirmed)).values(published_at=_now())
+                )
+            for row, error in refused:
+                log.error("broker refused event %s (%s): %r", row.event_id, row.event_type, error)
+                await session.execute(
+                    update(outbox)
+                    .where(outbox.c.id == row.id)
+                    .values(
+                        attempts=row.attempts + 1,
+                        last_error=repr(error)[:2000],
+                        next_attempt_at=_now() + publish_backoff(row.attempts + 1),
+                    )
+                )
+        OUTBOX_PUBLISHED.labels(self.service_name).inc(len(confirmed))
+        OUTBOX_FAILURES.labels(self.service_name).inc(len(refused))
+        if lost:
+            # Not the event's fault: the connection went. The rows stay unpublished for the next run.
+            raise ConnectionError(f"publishing interrupted: {lost[0]!r}")
+        return len(confirmed)
+
+    async def _cleanup_if_due(self) -> None:
+        now = _now()
+        if now - self._last_cleanup < timedelta(minutes=10):
+            return
+        self._last_cleanup = now
+        async with self.session_factory() as session, session.begin():
+            await session.execute(delete(outbox).where(outbox.c.published_at < now - self.retention))
+
+
+def _failed(result: object) -> bool:
+    return isinstance(result, BaseException)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,68 @@
+"""Settings every service shares, read from the environment (SPEC §9).
+
+Each service subclasses ``ServiceSettings`` once, in its ``config.py``, and sets its own defaults
+(name, port, database) so that a local run needs no environment at all.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEVELOPMENT_JWT_SECRET = "development-only-secret-change-me-0123456789"
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=None, extra="ignore")
+
+    service_name: str
+    environment: Literal["development", "test", "production"] = "development"
+    host: str = "127.0.0.1"
+    port: int
+
+    database_url: str
+    database_pool_size: int = 10
+    migrate_on_start: bool = Field(
+        default=True, description="Run Alembic migrations at start-up (development); off in production."
+    )
+
+    amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
+    bus_exchange: str = "crm.events"
+    bus_queue_type: Literal["quorum", "classic"] = Field(
+        default="quorum", description="quorum for clusters; classic (v2) on a single node."
+    )
+    consumer_prefetch: int = 64
+    consumer_ack_batch: int = 32
+    consumer_max_attempts: int = Field(default=5, ge=1, description="Tries before the dead-letter queue.")
+    consumer_retry_delays_ms: list[int] = Field(default=[1_000, 5_000, 30_000, 120_000])
+
+    outbox_batch_size: int = 200
+    outbox_poll_interval_s: float = Field(
+        default=2.0, description="Fallback poll when no LISTEN/NOTIFY wake-up arrives."
+    )
+    outbox_retention_hours: int = 24 * 7
+
+    jwt_secret: str = DEVELOPMENT_JWT_SECRET
+    jwt_issuer: str = "crm-dev"
+    jwt_audience: str = "crm"
+    jwt_jwks_url: str | None = Field(default=None, description="Set for a real identity provider (RS256).")
+
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    @model_validator(mode="after")
+    def _no_development_secret_in_production(self) -> ServiceSettings:
+        if (
+            self.environment == "production"
+            and self.jwt_jwks_url is None
+            and self.jwt_secret == DEVELOPMENT_JWT_SECRET
+        ):
+            raise ValueError("JWT_SECRET must be set in production (or JWT_JWKS_URL)")
+        return self
+
+    @property
+    def sync_free_database_url(self) -> str:
+        """The database URL in the plain ``postgresql://`` form asyncpg's own connect() takes."""
+        return self.database_url.replace("postgresql+asyncpg://", "postgresql://", 1)

@@ -1,0 +1,111 @@
+"""A consumer for tests: applies events by recording them in its own database, and can be told to fail."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import Counter
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import BigInteger, Column, Identity, Integer, Table, Text, Uuid, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from contracts import EventEnvelope
+from servicekit.bus import Bus, Topology
+from servicekit.consumer import EventConsumer, EventHandler
+from servicekit.db import new_metadata
+from servicekit.unit_of_work import UnitOfWork
+
+recording_metadata = new_metadata()
+
+applied_events = Table(
+    "applied_events",
+    recording_metadata,
+    Column("seq", BigInteger, Identity(), primary_key=True),
+    Column("consumer", Text, nullable=False),
+    Column("event_id", Uuid, nullable=False),
+    Column("event_type", Text, nullable=False),
+    Column("office_id", Text, nullable=False),
+    Column("aggregate_id", Uuid, nullable=False),
+    Column("aggregate_version", Integer, nullable=False),
+)
+
+
+def recording_handler(consumer: str, fail_first: int = 0, always_fail: bool = False) -> EventHandler:
+    """A handler that records each event it applies; it raises on its first `fail_first` calls per
+    event, or on every call."""
+    failures: Counter[str] = Counter()
+
+    async def handle(envelope: EventEnvelope[Any], uow: UnitOfWork) -> None:
+        await uow.session.execute(
+            insert(applied_events).values(
+                consumer=consumer,
+                event_id=envelope.id,
+                event_type=envelope.type,
+                office_id=envelope.office_id,
+                aggregate_id=envelope.aggregate_id,
+                aggregate_version=envelope.aggregate_version,
+            )
+        )
+        key = str(envelope.id)
+        if always_fail or failures[key] < fail_first:
+            failures[key] += 1
+            raise RuntimeError(f"handler told to fail (try {failures[key]})")
+
+    return handle
+
+
+async def recorded(session_factory: async_sessionmaker[AsyncSession], office_id: str) -> list[Any]:
+    async with session_factory() as session:
+        query = (
+            select(applied_events)
+            .where(applied_events.c.office_id == office_id)
+            .order_by(applied_events.c.seq)
+        )
+        return list((await session.execute(query)).all())
+
+
+@asynccontextmanager
+async def running_consumer(
+    *,
+    amqp_url: str,
+    topology: Topology,
+    session_factory: async_sessionmaker[AsyncSession],
+    handlers: dict[str, EventHandler],
+    service_name: str = "contact",
+    patterns: tuple[str, ...] = ("customer.*",),
+    prefetch: int = 64,
+    ack_batch: int = 32,
+) -> AsyncIterator[EventConsumer]:
+    bus = Bus(amqp_url, topology)
+    consumer = EventConsumer(
+        service_name=service_name,
+        handlers=handlers,
+        patterns=patterns,
+        session_factory=session_factory,
+        bus=bus,
+        prefetch=prefetch,
+        ack_batch=ack_batch,
+    )
+    task = asyncio.create_task(consumer.run())
+    try:
+        yield consumer
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await bus.close()
+
+
+async def eventually(check: Callable[[], Any], within: float = 10.0, every: float = 0.05) -> Any:
+    """Poll an async check until it returns something truthy; fail with its last result after `within`."""
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        result = await check()
+        if result:
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"not true within {within}s; last result: {result!r}")
+        await asyncio.sleep(every)

@@ -1,0 +1,1 @@
+"""Customer domain: entities and rules, free of web frameworks and database sessions."""

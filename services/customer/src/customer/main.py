@@ -1,0 +1,52 @@
+"""The customer service: its app and its command line (`customer-service serve|migrate`)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from pathlib import Path
+
+import uvicorn
+from fastapi import FastAPI
+
+from customer.api import customers
+from customer.config import Settings
+from servicekit.app import create_service_app
+from servicekit.db import create_engine
+from servicekit.migrations import upgrade_database
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    return create_service_app(
+        settings or Settings(),
+        title="Customer service",
+        description="Customers, their numbers, addresses, tax IDs, categories and custom fields.",
+        routers=[customers.router],
+        migrations=MIGRATIONS,
+        publishes=True,
+    )
+
+
+async def migrate(settings: Settings) -> None:
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade_database(engine, MIGRATIONS)
+    finally:
+        await engine.dispose()
+
+
+def run() -> None:
+    parser = argparse.ArgumentParser(prog="customer-service")
+    parser.add_argument("command", choices=["serve", "migrate"])
+    command = parser.parse_args().command
+    settings = Settings()
+    if command == "migrate":
+        asyncio.run(migrate(settings))
+    else:
+        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
+
+
+if __name__ == "__main__":
+    run()
