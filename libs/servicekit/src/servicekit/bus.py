@@ -10,6 +10,7 @@ Every name derives from the exchange name, so a test with its own exchange has i
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -115,6 +116,13 @@ async def delete_topology(
     await channel.exchange_delete(topology.exchange)
 
 
+def _is_alive(connection: AbstractConnection) -> bool:
+    # `is_closed` only turns true on our own close(); a connection the broker closed (restart,
+    # CONNECTION_FORCED) shows as no longer `connected`.
+    connected = getattr(connection, "connected", None)
+    return not connection.is_closed and (connected is None or connected.is_set())
+
+
 class Bus:
     """One AMQP connection per process, shared by the relay, the consumers and the health check.
 
@@ -129,11 +137,15 @@ class Bus:
 
     @property
     def is_connected(self) -> bool:
-        return self._connection is not None and not self._connection.is_closed
+        return self._connection is not None and _is_alive(self._connection)
 
     async def connection(self) -> AbstractConnection:
         async with self._lock:
-            if self._connection is None or self._connection.is_closed:
+            if self._connection is not None and not _is_alive(self._connection):
+                with contextlib.suppress(Exception):
+                    await self._connection.close()
+                self._connection = None
+            if self._connection is None:
                 self._connection = await aio_pika.connect(self.amqp_url, timeout=5)
                 log.info("connected to the broker")
             return self._connection

@@ -7,7 +7,8 @@
   keeps events of one aggregate in commit order.
 - Each batch is claimed with ``FOR UPDATE SKIP LOCKED``, published with pipelined publisher confirms and
   the mandatory flag, and marked published in the same transaction. A row the broker refuses (nack, or
-  returned as unroutable) is kept with a back-off, and later events of the same aggregate wait for it.
+  returned as unroutable) is kept with a back-off, and later events of the same aggregate wait for it
+  (within the batch, and in later batches through the claim query).
 - If the broker goes away mid-batch, the rows not confirmed stay unpublished and go out after reconnect;
   a confirmed-but-unmarked row may go out twice, which the consumers' inbox absorbs.
 """
@@ -19,6 +20,8 @@ import contextlib
 import json
 import logging
 import zlib
+from collections import defaultdict
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -26,7 +29,7 @@ import aio_pika
 import asyncpg
 from aio_pika.abc import AbstractExchange
 from aio_pika.exceptions import DeliveryError
-from sqlalchemy import delete, text, update
+from sqlalchemy import Row, delete, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from servicekit.bus import Bus, declare_topology
@@ -38,7 +41,7 @@ log = logging.getLogger(__name__)
 
 _CLAIM_BATCH = text(
     """
-    SELECT o.id, o.event_id, o.event_type, o.envelope, o.attempts
+    SELECT o.id, o.event_id, o.event_type, o.aggregate_id, o.envelope, o.attempts
     FROM outbox o
     WHERE o.published_at IS NULL
       AND o.next_attempt_at <= now()
@@ -145,20 +148,7 @@ class OutboxRelay:
             rows = (await session.execute(_CLAIM_BATCH, {"batch_size": self.batch_size})).all()
             if not rows:
                 return 0
-            # Pipelined: all publishes are in flight at once and confirmed together. The channel sends
-            # them in call order, so one aggregate's events leave in order.
-            results = await asyncio.gather(
-                *(exchange.publish(to_message(row.envelope), routing_key=row.event_type) for row in rows),
-                return_exceptions=True,
-            )
-            confirmed = [row.id for row, result in zip(rows, results, strict=True) if not _failed(result)]
-            refused = [
-                (row, result)
-                for row, result in zip(rows, results, strict=True)
-                if isinstance(result, DeliveryError)
-            ]
-            lost = [result for result in results if _failed(result) and not isinstance(result, DeliveryError)]
-
+            confirmed, refused, lost = await self._publish_in_waves(exchange, rows)
             if confirmed:
                 await session.execute(
                     update(outbox).where(outbox.c.id.in_(confirmed)).values(published_at=_now())
@@ -176,10 +166,44 @@ class OutboxRelay:
                 )
         OUTBOX_PUBLISHED.labels(self.service_name).inc(len(confirmed))
         OUTBOX_FAILURES.labels(self.service_name).inc(len(refused))
-        if lost:
-            # Not the event's fault: the connection went. The rows stay unpublished for the next run.
-            raise ConnectionError(f"publishing interrupted: {lost[0]!r}")
+        if lost is not None:
+            # Not the events' fault: the connection went. Unconfirmed rows go out after reconnecting.
+            raise ConnectionError(f"publishing interrupted: {lost!r}")
         return len(confirmed)
+
+    @staticmethod
+    async def _publish_in_waves(
+        exchange: AbstractExchange, rows: Sequence[Row[Any]]
+    ) -> tuple[list[int], list[tuple[Row[Any], DeliveryError]], BaseException | None]:
+        """Wave n holds the n-th event of every aggregate in the batch. A wave's publishes are all in
+        flight at once (pipelined confirms); the next wave starts when they are confirmed. So events
+        of different aggregates travel together, while one aggregate's events never overtake each
+        other, and an event the broker refuses holds back the rest of its aggregate."""
+        per_aggregate: dict[Any, list[Row[Any]]] = defaultdict(list)
+        for row in rows:
+            per_aggregate[row.aggregate_id].append(row)
+        confirmed: list[int] = []
+        refused: list[tuple[Row[Any], DeliveryError]] = []
+        held_back: set[Any] = set()
+        for wave_number in range(max(len(events) for events in per_aggregate.values())):
+            wave = [
+                events[wave_number]
+                for aggregate, events in per_aggregate.items()
+                if wave_number < len(events) and aggregate not in held_back
+            ]
+            results = await asyncio.gather(
+                *(exchange.publish(to_message(row.envelope), routing_key=row.event_type) for row in wave),
+                return_exceptions=True,
+            )
+            for row, result in zip(wave, results, strict=True):
+                if isinstance(result, DeliveryError):
+                    refused.append((row, result))
+                    held_back.add(row.aggregate_id)
+                elif isinstance(result, BaseException):
+                    return confirmed, refused, result
+                else:
+                    confirmed.append(row.id)
+        return confirmed, refused, None
 
     async def _cleanup_if_due(self) -> None:
         now = _now()
@@ -188,10 +212,6 @@ class OutboxRelay:
         self._last_cleanup = now
         async with self.session_factory() as session, session.begin():
             await session.execute(delete(outbox).where(outbox.c.published_at < now - self.retention))
-
-
-def _failed(result: object) -> bool:
-    return isinstance(result, BaseException)
 
 
 def _now() -> datetime:

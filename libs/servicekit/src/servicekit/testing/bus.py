@@ -14,8 +14,15 @@ class EventListener:
     """Binds an exclusive queue to `#` on the exchange and collects every message published there
     (only those of one office, when given one)."""
 
-    def __init__(self, connection: AbstractConnection, exchange: str, office_id: str | None = None) -> None:
+    def __init__(
+        self,
+        connection: AbstractConnection,
+        exchange: str,
+        office_id: str | None = None,
+        patterns: tuple[str, ...] = ("#",),
+    ) -> None:
         self.connection = connection
+        self.patterns = patterns
         self.exchange = exchange
         self.office_id = office_id
         self.received: list[dict[str, Any]] = []
@@ -27,7 +34,8 @@ class EventListener:
         channel = await self.connection.channel()
         exchange = await channel.declare_exchange(self.exchange, aio_pika.ExchangeType.TOPIC, durable=True)
         self._queue = await channel.declare_queue(exclusive=True, auto_delete=True)
-        await self._queue.bind(exchange, routing_key="#")
+        for pattern in self.patterns:
+            await self._queue.bind(exchange, routing_key=pattern)
         await self._queue.consume(self._on_message, no_ack=True)
         return self
 
