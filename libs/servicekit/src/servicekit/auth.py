@@ -19,7 +19,7 @@ import jwt
 
 from contracts import Actor
 from servicekit.problems import Forbidden, Unauthorized
-from servicekit.settings import ServiceSettings
+from servicekit.settings import JwtSettings
 
 
 class Permission(enum.StrEnum):
@@ -91,7 +91,7 @@ class Principal:
 class TokenVerifier:
     """Verifies bearer tokens against the configured issuer, audience and key."""
 
-    def __init__(self, settings: ServiceSettings) -> None:
+    def __init__(self, settings: JwtSettings) -> None:
         self.issuer = settings.jwt_issuer
         self.audience = settings.jwt_audience
         self.secret = settings.jwt_secret
@@ -140,7 +140,7 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
 
 
 def issue_token(
-    settings: ServiceSettings,
+    settings: JwtSettings,
     *,
     subject: str,
     office_id: str | None,

@@ -14,9 +14,18 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEVELOPMENT_JWT_SECRET = "development-only-secret-change-me-0123456789"
 
 
-class ServiceSettings(BaseSettings):
+class JwtSettings(BaseSettings):
+    """How bearer tokens are signed and checked; also all the `crm token` command needs."""
+
     model_config = SettingsConfigDict(env_file=None, extra="ignore")
 
+    jwt_secret: str = DEVELOPMENT_JWT_SECRET
+    jwt_issuer: str = "crm-dev"
+    jwt_audience: str = "crm"
+    jwt_jwks_url: str | None = Field(default=None, description="Set for a real identity provider (RS256).")
+
+
+class ServiceSettings(JwtSettings):
     service_name: str
     environment: Literal["development", "test", "production"] = "development"
     host: str = "127.0.0.1"
@@ -43,11 +52,6 @@ class ServiceSettings(BaseSettings):
         default=2.0, description="Fallback poll when no LISTEN/NOTIFY wake-up arrives."
     )
     outbox_retention_hours: int = 24 * 7
-
-    jwt_secret: str = DEVELOPMENT_JWT_SECRET
-    jwt_issuer: str = "crm-dev"
-    jwt_audience: str = "crm"
-    jwt_jwks_url: str | None = Field(default=None, description="Set for a real identity provider (RS256).")
 
     log_level: str = "INFO"
     log_json: bool = True

@@ -13,7 +13,7 @@ from servicekit.auth import issue_token
 from servicekit.bus import Topology, delete_topology
 from servicekit.db import create_engine, create_session_factory
 from servicekit.messaging_tables import messaging_metadata
-from servicekit.settings import DEVELOPMENT_JWT_SECRET, ServiceSettings
+from servicekit.settings import DEVELOPMENT_JWT_SECRET, JwtSettings
 from servicekit.testing.bus import EventListener
 from servicekit.testing.consumers import recording_metadata
 from servicekit.testing.databases import create_database, drop_database, with_database
@@ -85,9 +85,7 @@ TokenFactory = Callable[..., str]
 @pytest.fixture
 def make_token(office_id: str) -> TokenFactory:
     """`make_token(role="manager", office=None)`: a bearer token signed like the dev tokens."""
-    signing = ServiceSettings.model_construct(
-        jwt_secret=DEVELOPMENT_JWT_SECRET, jwt_issuer="crm-dev", jwt_audience="crm"
-    )
+    signing = JwtSettings(jwt_secret=DEVELOPMENT_JWT_SECRET, jwt_issuer="crm-dev", jwt_audience="crm")
 
     def make(role: str = "office_admin", office: str | None = None, **claims: object) -> str:
         return issue_token(
