@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Generic, Literal, TypeVar
+from typing import Any, ClassVar, Generic, Literal, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -32,7 +32,7 @@ class EventPayload(BaseModel):
     schema_version: ClassVar[int] = 1
 
 
-PayloadT = TypeVar("PayloadT", bound=BaseModel)
+PayloadT = TypeVar("PayloadT")
 
 
 class EventEnvelope(BaseModel, Generic[PayloadT]):
@@ -69,7 +69,8 @@ def envelope_for(
 ) -> EventEnvelope[EventPayload]:
     """Wrap a payload in its envelope, taking type and schema version from the payload class."""
     # Parametrised with the payload's own class, so serialising keeps the subclass's fields.
-    return EventEnvelope[type(payload)](  # type: ignore[misc]
+    envelope_model = cast("type[EventEnvelope[EventPayload]]", EventEnvelope[type(payload)])  # type: ignore[misc]
+    return envelope_model(
         type=payload.event_type,
         schema_version=payload.schema_version,
         office_id=office_id,

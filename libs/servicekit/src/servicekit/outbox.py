@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,7 +18,7 @@ def notify_channel(service_name: str) -> str:
 
 
 async def write_to_outbox(
-    session: AsyncSession, service_name: str, envelopes: Sequence[EventEnvelope]
+    session: AsyncSession, service_name: str, envelopes: Sequence[EventEnvelope[Any]]
 ) -> None:
     """Insert the events and wake the relay; both take effect only when the transaction commits."""
     if not envelopes:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from types import TracebackType
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -30,7 +31,7 @@ class UnitOfWork:
         self.actor = actor
         self.correlation_id = correlation_id
         self.causation_id = causation_id
-        self._events: list[EventEnvelope] = []
+        self._events: list[EventEnvelope[Any]] = []
         self._session: AsyncSession | None = None
 
     @property
@@ -62,7 +63,7 @@ class UnitOfWork:
 
     def record(
         self, payload: EventPayload, *, office_id: str, aggregate_id: uuid.UUID, aggregate_version: int
-    ) -> EventEnvelope:
+    ) -> EventEnvelope[Any]:
         """Record an event to be written to the outbox at commit."""
         envelope = envelope_for(
             payload,
@@ -77,7 +78,7 @@ class UnitOfWork:
         return envelope
 
     @property
-    def recorded_events(self) -> list[EventEnvelope]:
+    def recorded_events(self) -> list[EventEnvelope[Any]]:
         return list(self._events)
 
     async def commit(self) -> None:
