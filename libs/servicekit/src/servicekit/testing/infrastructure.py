@@ -49,9 +49,9 @@ def local_infrastructure() -> Iterator[Infrastructure]:
 
 @contextmanager
 def container_infrastructure() -> Iterator[Infrastructure]:
-    from testcontainers.opensearch import OpenSearchContainer
-    from testcontainers.postgres import PostgresContainer
-    from testcontainers.rabbitmq import RabbitMqContainer
+    from testcontainers.community.opensearch import OpenSearchContainer
+    from testcontainers.community.postgres import PostgresContainer
+    from testcontainers.community.rabbitmq import RabbitMqContainer
 
     with (
         PostgresContainer("postgres:15", username="crm_admin", password="crm_admin", dbname="postgres") as pg,
@@ -65,10 +65,11 @@ def container_infrastructure() -> Iterator[Infrastructure]:
                 raise RuntimeError(f"rabbitmqctl {arguments} failed: {output!r}")
 
         host, port = rabbit.get_container_host_ip(), rabbit.get_exposed_port(5672)
+        search = opensearch.get_config()
         yield Infrastructure(
             pg_admin_url=pg.get_connection_url(driver=None),
             amqp_url=f"amqp://guest:guest@{host}:{port}/",
-            opensearch_url=opensearch.get_config()["url"] if hasattr(opensearch, "get_config") else "",
+            opensearch_url=f"http://{search['host']}:{search['port']}",
             run_rabbitmqctl=rabbitmqctl,
         )
 
