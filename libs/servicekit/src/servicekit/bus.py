@@ -116,7 +116,7 @@ async def delete_topology(
     await channel.exchange_delete(topology.exchange)
 
 
-def _is_alive(connection: AbstractConnection) -> bool:
+def is_alive(connection: AbstractConnection) -> bool:
     # `is_closed` only turns true on our own close(); a connection the broker closed (restart,
     # CONNECTION_FORCED) shows as no longer `connected`.
     connected = getattr(connection, "connected", None)
@@ -137,11 +137,11 @@ class Bus:
 
     @property
     def is_connected(self) -> bool:
-        return self._connection is not None and _is_alive(self._connection)
+        return self._connection is not None and is_alive(self._connection)
 
     async def connection(self) -> AbstractConnection:
         async with self._lock:
-            if self._connection is not None and not _is_alive(self._connection):
+            if self._connection is not None and not is_alive(self._connection):
                 with contextlib.suppress(Exception):
                     await self._connection.close()
                 self._connection = None

@@ -11,6 +11,7 @@ either way. Acknowledgements are batched (``multiple=True``) for throughput.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
@@ -23,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from contracts import Actor, EventEnvelope, RawEnvelope
 from contracts.routing import EVENT_TYPES
 from servicekit import inbox
-from servicekit.bus import Bus, declare_retry_queues, declare_service_queue
+from servicekit.bus import Bus, declare_retry_queues, declare_service_queue, is_alive
 from servicekit.context import correlation_id_var
 from servicekit.metrics import EVENTS_CONSUMED
 from servicekit.unit_of_work import UnitOfWork
@@ -108,8 +109,8 @@ class EventConsumer:
                         if unacked is not None:
                             await unacked.ack(multiple=True)
                             unacked, unacked_count = None, 0
-                        if channel.is_closed or forward_channel.is_closed:
-                            raise ConnectionError("channel to the broker closed") from None
+                        if channel.is_closed or forward_channel.is_closed or not is_alive(connection):
+                            raise ConnectionError("connection to the broker lost") from None
                         continue
                     await self._process(message, forward_channel)
                     unacked, unacked_count = message, unacked_count + 1
@@ -117,8 +118,9 @@ class EventConsumer:
                         await message.ack(multiple=True)
                         unacked, unacked_count = None, 0
             finally:
-                if unacked is not None and not channel.is_closed:
-                    await unacked.ack(multiple=True)
+                if unacked is not None and not channel.is_closed and is_alive(connection):
+                    with contextlib.suppress(Exception):  # unacknowledged messages simply come back
+                        await unacked.ack(multiple=True)
 
     async def _process(self, message: AbstractIncomingMessage, forward_channel: AbstractChannel) -> None:
         """Apply one message, or hand it to a retry queue or the dead-letter queue. Never raises for

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import uuid
 
 import aio_pika
 import pytest
+from prometheus_client import REGISTRY
 
 from servicekit.bus import declare_topology
 from servicekit.testing.consumers import eventually, recorded, recording_handler, running_consumer
@@ -129,3 +131,59 @@ async def test_an_unreadable_message_goes_straight_to_the_dead_letter_queue(
 async def _rows_with(sessions, office_id: str, count: int):
     rows = await recorded(sessions, office_id)
     return rows if len(rows) >= count else None
+
+
+async def test_a_consumer_that_dies_mid_stream_loses_nothing_and_applies_nothing_twice(
+    infra, topology, consumer_sessions, office_id
+):
+    events = [envelope(office_id, f"n{i}") for i in range(200)]
+    record = recording_handler("contact")
+    died = asyncio.Event()
+
+    async def handler(env, uow):
+        await record(env, uow)
+        if env.payload["note"] == "n100" and not died.is_set():
+            # The process "dies" right after this event's transaction: its connection goes away, and
+            # with it the acknowledgements of the events handled since the last batched ack.
+            died.set()
+            connection = await consumer.bus.connection()
+            asyncio.get_running_loop().call_soon(lambda: asyncio.ensure_future(connection.close()))
+
+    async with running_consumer(
+        amqp_url=infra.amqp_url,
+        topology=topology,
+        session_factory=consumer_sessions,
+        handlers={Pinged.event_type: handler},
+    ) as consumer:
+        duplicates_before = _duplicates_seen()
+        await publish(infra, topology, *events)
+        rows = await eventually(lambda: _rows_with(consumer_sessions, office_id, 200), within=30)
+        await asyncio.sleep(0.5)
+        rows = await recorded(consumer_sessions, office_id)
+    assert died.is_set()
+    assert sorted(str(r.event_id) for r in rows) == sorted(e["id"] for e in events)  # each exactly once
+    assert _duplicates_seen() > duplicates_before  # unacknowledged events did come back, and were skipped
+
+
+async def test_a_consumer_keeps_consuming_after_the_broker_restarts(
+    infra, topology, consumer_sessions, office_id
+):
+    handlers = {Pinged.event_type: recording_handler("contact")}
+    async with running_consumer(
+        amqp_url=infra.amqp_url, topology=topology, session_factory=consumer_sessions, handlers=handlers
+    ):
+        await publish(infra, topology, envelope(office_id, "before"))
+        await eventually(lambda: _rows_with(consumer_sessions, office_id, 1))
+        infra.stop_broker()
+        infra.start_broker()
+        await publish(infra, topology, envelope(office_id, "after"))
+        rows = await eventually(lambda: _rows_with(consumer_sessions, office_id, 2), within=30)
+    assert len(rows) == 2
+
+
+def _duplicates_seen() -> float:
+    value = REGISTRY.get_sample_value(
+        "events_consumed_total",
+        {"service": "contact", "event_type": Pinged.event_type, "outcome": "duplicate"},
+    )
+    return value or 0.0
