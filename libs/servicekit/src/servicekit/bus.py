@@ -163,5 +163,7 @@ class Bus:
     async def close(self) -> None:
         async with self._lock:
             if self._connection is not None and not self._connection.is_closed:
-                await self._connection.close()
+                # A broker that stopped answering must not hold up a shutdown.
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(self._connection.close(), timeout=5)
             self._connection = None

@@ -42,7 +42,7 @@ async def topology(infra: Infrastructure) -> AsyncIterator[Topology]:
         max_attempts=3,
     )
     yield topology
-    connection = await aio_pika.connect(infra.amqp_url)
+    connection = await aio_pika.connect(infra.amqp_url, timeout=10)
     async with connection:
         channel = await connection.channel()
         await delete_topology(channel, topology)
@@ -53,7 +53,7 @@ async def bus_listener(
     infra: Infrastructure, topology: Topology, office_id: str
 ) -> AsyncIterator[EventListener]:
     """Every event of the test's office published on the test's exchange, as it arrives."""
-    connection = await aio_pika.connect(infra.amqp_url)
+    connection = await aio_pika.connect(infra.amqp_url, timeout=10)
     async with connection:
         yield await EventListener(connection, topology.exchange, office_id).start()
 

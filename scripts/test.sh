@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# The project's test command (CI runs it through .ci/run): lint, then pytest in three stages.
+#
+# Usage: scripts/test.sh [PYTEST ARGS...]     e.g. scripts/test.sh -k customer -x
+#
+# Steps:
+#   1. uv (installed with pip if missing), `uv sync --all-packages --frozen`
+#   2. infrastructure: with a reachable Docker engine the pytest fixtures start containers
+#      (CRM_TEST_INFRA=testcontainers); without one (this machine kind) the local PostgreSQL,
+#      RabbitMQ and OpenSearch are started by scripts/infra/*.sh (CRM_TEST_INFRA=local)
+#   3. lint: ruff check, ruff format --check; mypy on the libs and domain code
+#   4. pytest -m unit, -m integration, -m e2e, each with the extra arguments
+#
+# Every lint and test stage runs even when an earlier one failed, so one CI run shows all
+# problems; the script fails at the end, with one summary line per stage. Pytest's exit code
+# 5 ("no tests collected") counts as success: a marker may have no tests yet.
+
+set -euo pipefail
+
+LOG_PREFIX="test"
+# shellcheck source=scripts/infra/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/infra/lib.sh"
+
+readonly ROOT="$CRM_REPO_ROOT"
+readonly INFRA="$ROOT/scripts/infra"
+
+SUMMARY=()
+FAILED=0
+
+sync_workspace() {
+  log "uv sync --all-packages --frozen"
+  (cd "$ROOT" && "${UV[@]}" sync --all-packages --frozen -q)
+}
+
+docker_engine_reachable() {
+  command -v docker >/dev/null || return 1
+  # A docker client without a daemon can hang for a while; give it a few seconds.
+  timeout 5 docker info >/dev/null 2>&1
+}
+
+provision_infra() {
+  if docker_engine_reachable; then
+    log "Docker engine reachable: the test fixtures start containers (testcontainers)"
+    export CRM_TEST_INFRA=testcontainers
+    return 0
+  fi
+  log "no Docker engine: using local PostgreSQL, RabbitMQ and OpenSearch"
+  export CRM_TEST_INFRA=local
+  "$INFRA/postgres.sh" start
+  "$INFRA/rabbitmq.sh" start
+  "$INFRA/opensearch.sh" start
+  export CRM_TEST_PG_ADMIN_URL="postgresql://crm_admin:${CRM_PG_ADMIN_PASSWORD:-crm_admin}@127.0.0.1:5432/postgres"
+  export CRM_TEST_AMQP_URL="amqp://guest:guest@127.0.0.1:5672/"
+  export CRM_TEST_OPENSEARCH_URL="http://127.0.0.1:9200"
+}
+
+# run_stage NAME CMD... : runs one stage, records "NAME: ok/FAILED (exit N) [s]".
+run_stage() {
+  local name="$1" started=$SECONDS rc=0
+  shift
+  log "==== $name: $* ===="
+  (cd "$ROOT" && "$@") || rc=$?
+  local took=$((SECONDS - started))
+  if [[ $rc -eq 0 ]]; then
+    SUMMARY+=("$(printf '%-20s ok (%d s)' "$name" "$took")")
+  elif [[ $rc -eq 5 && "$name" == pytest-* ]]; then
+    SUMMARY+=("$(printf '%-20s ok, no tests collected (%d s)' "$name" "$took")")
+  else
+    SUMMARY+=("$(printf '%-20s FAILED (exit %d, %d s)' "$name" "$rc" "$took")")
+    FAILED=1
+  fi
+}
+
+lint() {
+  run_stage ruff-check "${UV[@]}" run --frozen ruff check .
+  run_stage ruff-format "${UV[@]}" run --frozen ruff format --check .
+  # Types are checked where they pay most: the shared libraries and the services' domain code.
+  run_stage mypy "${UV[@]}" run --frozen mypy libs/contracts/src libs/servicekit/src services/customer/src/customer/domain
+}
+
+# Markers are declared in the root pyproject.toml (--strict-markers rejects unknown ones).
+run_tests() {
+  local marker
+  for marker in unit integration e2e; do
+    run_stage "pytest-$marker" "${UV[@]}" run --frozen pytest -m "$marker" "$@"
+  done
+}
+
+print_summary() {
+  local line
+  log "==== summary ===="
+  for line in "${SUMMARY[@]}"; do
+    log "  $line"
+  done
+}
+
+main() {
+  local started=$SECONDS
+  ensure_uv
+  sync_workspace
+  provision_infra
+  lint
+  run_tests "$@"
+  print_summary
+  if [[ $FAILED -ne 0 ]]; then
+    log "FAILED after $((SECONDS - started)) s"
+    exit 1
+  fi
+  log "all stages passed in $((SECONDS - started)) s"
+}
+
+main "$@"

@@ -1,0 +1,181 @@
+#!/usr/bin/env bash
+# Start the whole platform locally: PostgreSQL, RabbitMQ, OpenSearch and every service.
+#
+# Usage: scripts/up.sh            (stop again with scripts/down.sh)
+#
+# Idempotent: what already runs is left alone, so a second run only checks and prints the
+# summary. Services run in the background from the workspace's virtualenv; their logs and
+# pid files are in .run/ at the repository root.
+#
+# Environment:
+#   UP_HEALTH_TIMEOUT        seconds to wait for each service's /healthz (default 60)
+#   CRM_PG_PASSWORD_<SVC>    non-default database password of a service (see postgres.sh)
+
+set -euo pipefail
+
+# Services started by this script, in start order. Later: contact activity search portal.
+SERVICES="customer"
+
+LOG_PREFIX="up"
+# shellcheck source=scripts/infra/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/infra/lib.sh"
+
+readonly ROOT="$CRM_REPO_ROOT"
+readonly INFRA="$ROOT/scripts/infra"
+readonly RUN_DIR="$ROOT/.run"
+readonly HEALTH_TIMEOUT="${UP_HEALTH_TIMEOUT:-60}"
+
+# HTTP port of each service (each service's config.py has the same default).
+service_port() {
+  case "$1" in
+    customer) echo 8001 ;;
+    contact) echo 8002 ;;
+    activity) echo 8003 ;;
+    search) echo 8004 ;;
+    portal) echo 8005 ;;
+    *) die "no port known for service '$1' (add it to service_port in $0)" ;;
+  esac
+}
+
+# ---------------------------------------------------------------------------------------
+# Steps
+# ---------------------------------------------------------------------------------------
+
+# --frozen: use uv.lock exactly as committed (never re-resolve). A second run is answered
+# from uv's cache, without network.
+sync_workspace() {
+  log "uv sync --all-packages --frozen"
+  (cd "$ROOT" && "${UV[@]}" sync --all-packages --frozen -q)
+}
+
+start_infra() {
+  "$INFRA/postgres.sh" start
+  "$INFRA/rabbitmq.sh" start
+  "$INFRA/opensearch.sh" start
+}
+
+# Prints the pid from .run/SVC.pid if that process is alive and still is that service
+# (after a reboot the number may belong to something else).
+service_pid() {
+  local pid_file="$RUN_DIR/$1.pid" pid
+  [[ -f "$pid_file" ]] || return 1
+  pid="$(tr -dc '0-9' <"$pid_file")"
+  [[ -n "$pid" && -r "/proc/$pid/cmdline" ]] || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "$1-service" || return 1
+  echo "$pid"
+}
+
+is_healthy() {
+  [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$1/healthz")" == 200 ]]
+}
+
+show_log_tail() {
+  log "---- last lines of $RUN_DIR/$1.log ----"
+  tail -n 40 "$RUN_DIR/$1.log" >&2 || true
+}
+
+# The services default to password = service name; pass the URL only when that was changed.
+# Sets SERVICE_ENV to the env(1) arguments for the service's processes.
+set_service_env() {
+  local svc="$1" pw_var
+  pw_var="CRM_PG_PASSWORD_${svc^^}"
+  SERVICE_ENV=()
+  if [[ -n "${!pw_var:-}" ]]; then
+    SERVICE_ENV+=("DATABASE_URL=postgresql+asyncpg://$svc:${!pw_var}@127.0.0.1:5432/$svc")
+  fi
+}
+
+start_service() {
+  local svc="$1" port pid
+  port="$(service_port "$svc")"
+
+  if pid="$(service_pid "$svc")"; then
+    log "$svc already running (pid $pid)"
+  elif is_healthy "$port"; then
+    # Started some other way (e.g. by hand); do not start a second copy that would fail
+    # on the port, and do not claim it in .run/.
+    log "$svc: something already answers http://127.0.0.1:$port/healthz; not starting it"
+    return 0
+  else
+    "$INFRA/postgres.sh" ensure-db "$svc"
+    set_service_env "$svc"
+    # Migrations only when (re)starting: a running service already migrated its database.
+    log "$svc: migrate"
+    (cd "$ROOT" && env "${SERVICE_ENV[@]}" "${UV[@]}" run --frozen "$svc-service" migrate) \
+      >>"$RUN_DIR/$svc.log" 2>&1 || { show_log_tail "$svc"; die "$svc: migrations failed"; }
+    log "$svc: serve on port $port"
+    # setsid: own process group (pid = pgid), so down.sh can signal uv and the Python
+    # process under it together, and the service survives this terminal closing.
+    (
+      cd "$ROOT"
+      exec setsid nohup env "${SERVICE_ENV[@]}" "${UV[@]}" run --frozen "$svc-service" serve \
+        </dev/null >>"$RUN_DIR/$svc.log" 2>&1
+    ) &
+    pid=$!
+    echo "$pid" >"$RUN_DIR/$svc.pid"
+  fi
+
+  wait_healthy "$svc" "$port" "$pid"
+}
+
+wait_healthy() {
+  local svc="$1" port="$2" pid="$3"
+  local deadline=$((SECONDS + HEALTH_TIMEOUT))
+  until is_healthy "$port"; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      rm -f "$RUN_DIR/$svc.pid"
+      show_log_tail "$svc"
+      die "$svc exited during start-up (log: $RUN_DIR/$svc.log)"
+    fi
+    if ((SECONDS >= deadline)); then
+      show_log_tail "$svc"
+      die "$svc: http://127.0.0.1:$port/healthz not 200 after ${HEALTH_TIMEOUT} s (log: $RUN_DIR/$svc.log)"
+    fi
+    sleep 0.5
+  done
+  log "$svc healthy on http://127.0.0.1:$port"
+}
+
+print_summary() {
+  local svc port os_url
+  # Summary on stdout (log lines are on stderr).
+  os_url="$("$INFRA/opensearch.sh" url)"
+  {
+    echo
+    echo "The platform is up."
+    echo
+    echo "Services:"
+    for svc in $SERVICES; do
+      port="$(service_port "$svc")"
+      printf '  %-10s http://127.0.0.1:%s   API docs: http://127.0.0.1:%s/docs\n' "$svc" "$port" "$port"
+    done
+    echo
+    echo "Infrastructure:"
+    echo "  PostgreSQL  127.0.0.1:5432   one database + user per service (password = its name),"
+    echo "              superuser crm_admin (password \$CRM_PG_ADMIN_PASSWORD, default crm_admin)"
+    echo "  RabbitMQ    amqp://guest:guest@127.0.0.1:5672/   management UI http://127.0.0.1:15672 (guest/guest)"
+    echo "  OpenSearch  $os_url"
+    echo
+    echo "Logs and pid files: $RUN_DIR/"
+    echo
+    echo "Get a token:    uv run crm token --office office-1 --role office_admin"
+    echo "Watch events:   uv run crm events watch"
+    echo "Stop:           scripts/down.sh   (--keep-infra to stop only the services)"
+  }
+}
+
+main() {
+  local started=$SECONDS svc
+  [[ $EUID -eq 0 ]] || die "must run as root (the infra scripts install packages and start servers)"
+  mkdir -p "$RUN_DIR"
+  ensure_uv
+  sync_workspace
+  start_infra
+  for svc in $SERVICES; do
+    start_service "$svc"
+  done
+  print_summary
+  log "done in $((SECONDS - started)) s"
+}
+
+main "$@"
