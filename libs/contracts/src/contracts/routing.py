@@ -7,12 +7,15 @@ ever started waits in the consumer's queue instead of being unroutable.
 
 from __future__ import annotations
 
+from contracts.category import CATEGORY_EVENTS
 from contracts.customer import CUSTOMER_EVENTS
 from contracts.envelope import EventPayload
 
 DEFAULT_EXCHANGE = "crm.events"
 
-EVENT_TYPES: dict[str, type[EventPayload]] = {event.event_type: event for event in CUSTOMER_EVENTS}
+EVENT_TYPES: dict[str, type[EventPayload]] = {
+    event.event_type: event for event in (*CUSTOMER_EVENTS, *CATEGORY_EVENTS)
+}
 """Every event type on the bus and its payload model."""
 
 PUBLISHERS: dict[str, tuple[str, ...]] = {
