@@ -8,7 +8,6 @@ import httpx
 import pytest
 
 from customer.config import Settings
-from customer.main import MIGRATIONS, create_app
 from servicekit.bus import Topology
 from servicekit.db import create_engine
 from servicekit.migrations import upgrade_database
@@ -16,15 +15,23 @@ from servicekit.testing.databases import create_database, drop_database, with_da
 from servicekit.testing.infrastructure import Infrastructure
 
 
-@pytest.fixture(scope="session")
-async def customer_database(infra: Infrastructure) -> AsyncIterator[str]:
-    name = await create_database(infra.pg_admin_url, "customer")
+async def migrated_customer_database(infra: Infrastructure, prefix: str) -> AsyncIterator[str]:
+    """A fresh database with the customer service's migrations applied, dropped afterwards."""
+    from customer.main import MIGRATIONS  # the app is imported only where a test needs it
+
+    name = await create_database(infra.pg_admin_url, prefix)
     url = with_database(infra.pg_admin_url, name, driver="asyncpg")
     engine = create_engine(url)
     await upgrade_database(engine, MIGRATIONS)
     await engine.dispose()
     yield url
     await drop_database(infra.pg_admin_url, name)
+
+
+@pytest.fixture(scope="session")
+async def customer_database(infra: Infrastructure) -> AsyncIterator[str]:
+    async for url in migrated_customer_database(infra, "customer"):
+        yield url
 
 
 @pytest.fixture
@@ -46,6 +53,8 @@ def settings(customer_database: str, infra: Infrastructure, topology: Topology) 
 @pytest.fixture
 async def api(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     """The customer service in this process, with its outbox relay running, reached over ASGI."""
+    from customer.main import create_app
+
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)

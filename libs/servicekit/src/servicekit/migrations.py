@@ -19,13 +19,15 @@ def alembic_config(script_location: Path) -> Config:
     return config
 
 
-async def upgrade_database(engine: AsyncEngine, script_location: Path, revision: str = "head") -> None:
-    """Run the service's migrations up to `revision` on the engine's database."""
+async def upgrade_database(
+    engine: AsyncEngine, script_location: Path, revision: str = "head", *, downgrade: bool = False
+) -> None:
+    """Run the service's migrations up (or, with `downgrade`, down) to `revision`."""
     config = alembic_config(script_location)
 
     def upgrade(connection: Connection) -> None:
         config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+        (command.downgrade if downgrade else command.upgrade)(config, revision)
 
     async with engine.begin() as connection:
         await connection.run_sync(upgrade)

@@ -9,7 +9,8 @@ from pathlib import Path
 import uvicorn
 from fastapi import FastAPI
 
-from customer.api import customers
+from customer.api import addresses, categories, custom_fields, customers, history, internal, links
+from customer.api import settings as office_settings
 from customer.config import Settings
 from servicekit.app import create_service_app
 from servicekit.db import create_engine
@@ -18,12 +19,21 @@ from servicekit.migrations import upgrade_database
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(config: Settings | None = None) -> FastAPI:
     return create_service_app(
-        settings or Settings(),
+        config or Settings(),
         title="Customer service",
         description="Customers, their numbers, addresses, tax IDs, categories and custom fields.",
-        routers=[customers.router],
+        routers=[
+            customers.router,
+            addresses.router,
+            links.router,
+            history.router,
+            categories.router,
+            custom_fields.router,
+            office_settings.router,
+            internal.router,
+        ],
         migrations=MIGRATIONS,
         publishes=True,
     )

@@ -1,85 +1,82 @@
-"""Reading and writing customers in the customer service's database."""
+"""Reading and writing customers (with their addresses and external ids) in the customer database."""
 
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, and_, delete, func, insert, or_, select, tuple_, update
+from sqlalchemy import Row, Select, and_, delete, func, insert, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from customer.adapters.tables import customers, number_sequences
+from customer.adapters.tables import addresses, customers, external_ids, number_sequences
+from customer.domain.addresses import Address
 from customer.domain.customer import Customer, Owner, TaxId
 from servicekit.problems import Conflict
 
+# Customer fields kept in tables of their own.
+_NOT_IN_CUSTOMERS_TABLE = {"addresses", "owner", "tax_ids", "category_ids", "is_global"}
+
 
 def _to_row(customer: Customer) -> dict[str, Any]:
-    return {
-        "id": customer.id,
-        "office_id": customer.office_id,
-        "customer_number": customer.customer_number,
-        "name": customer.name,
-        "type": customer.type,
-        "organisation_number": customer.organisation_number,
-        "personal_identity_number": customer.personal_identity_number,
-        "country": customer.country,
-        "vat_number": customer.vat_number,
-        "tax_ids": [{"type": t.type, "number": t.number} for t in customer.tax_ids],
-        "segment": customer.segment,
-        "category_ids": [str(c) for c in customer.category_ids],
-        "owner_id": customer.owner.id if customer.owner else None,
-        "owner_name": customer.owner.name if customer.owner else None,
-        "remarks": customer.remarks,
-        "language": customer.language,
-        "vat_mode": customer.vat_mode,
-        "custom_fields": customer.custom_fields,
-        "external_ids": customer.external_ids,
-        "active": customer.active,
-        "is_global": customer.is_global,
-        "created_at": customer.created_at,
-        "created_by": customer.created_by,
-        "updated_at": customer.updated_at,
-        "updated_by": customer.updated_by,
-        "version": customer.version,
-    }
+    row = {k: v for k, v in vars(customer).items() if k not in _NOT_IN_CUSTOMERS_TABLE}
+    row.update(
+        tax_ids=[{"type": t.type, "number": t.number} for t in customer.tax_ids],
+        category_ids=[str(c) for c in customer.category_ids],
+        owner_id=customer.owner.id if customer.owner else None,
+        owner_name=customer.owner.name if customer.owner else None,
+        is_global=customer.is_global,
+    )
+    return row
 
 
-def _from_row(row: Row[Any]) -> Customer:
+def _from_row(row: Row[Any], customer_addresses: Sequence[Address]) -> Customer:
+    values = dict(row._mapping)
+    owner_id, owner_name = values.pop("owner_id"), values.pop("owner_name")
     return Customer(
-        id=row.id,
-        office_id=row.office_id,
-        customer_number=row.customer_number,
-        name=row.name,
-        type=row.type,
-        organisation_number=row.organisation_number,
-        personal_identity_number=row.personal_identity_number,
-        country=row.country,
-        vat_number=row.vat_number,
-        tax_ids=tuple(TaxId(**t) for t in row.tax_ids),
-        segment=row.segment,
-        category_ids=tuple(uuid.UUID(c) for c in row.category_ids),
-        owner=Owner(row.owner_id, row.owner_name) if row.owner_id else None,
-        remarks=row.remarks,
-        language=row.language,
-        vat_mode=row.vat_mode,
-        custom_fields=dict(row.custom_fields),
-        external_ids=dict(row.external_ids),
-        active=row.active,
-        is_global=row.is_global,
-        created_at=row.created_at,
-        created_by=row.created_by,
-        updated_at=row.updated_at,
-        updated_by=row.updated_by,
-        version=row.version,
+        **{
+            **values,
+            "tax_ids": tuple(TaxId(**t) for t in values["tax_ids"]),
+            "category_ids": tuple(uuid.UUID(c) for c in values["category_ids"]),
+            "owner": Owner(owner_id, owner_name) if owner_id else None,
+            "custom_fields": dict(values["custom_fields"]),
+            "external_ids": dict(values["external_ids"]),
+            "addresses": tuple(customer_addresses),
+        }
     )
 
 
-def _visible_to(office_id: str) -> Any:
-    # Office isolation: an office sees its own customers and the organisation's global ones.
+def _address_rows(customer: Customer) -> list[dict[str, Any]]:
+    return [{**vars(a), "customer_id": customer.id, "position": n} for n, a in enumerate(customer.addresses)]
+
+
+async def _with_addresses(session: AsyncSession, rows: Sequence[Row[Any]]) -> list[Customer]:
+    """Customers of the given rows, each with its addresses (read in one query for all of them)."""
+    if not rows:
+        return []
+    found = await session.execute(
+        select(addresses)
+        .where(addresses.c.customer_id.in_([r.id for r in rows]))
+        .order_by(addresses.c.customer_id, addresses.c.position)
+    )
+    by_customer: dict[uuid.UUID, list[Address]] = defaultdict(list)
+    for a in found.all():
+        fields = {k: v for k, v in a._mapping.items() if k not in ("customer_id", "position")}
+        by_customer[a.customer_id].append(Address(**fields))
+    return [_from_row(row, by_customer[row.id]) for row in rows]
+
+
+def visible_to(office_id: str) -> Any:
+    """Office isolation: an office sees its own customers and the organisation's global ones."""
     return or_(customers.c.office_id == office_id, customers.c.is_global.is_(True))
+
+
+async def _fetch(session: AsyncSession, query: Select[Any]) -> list[Customer]:
+    return await _with_addresses(session, (await session.execute(query)).all())
 
 
 @dataclass(frozen=True)
@@ -91,11 +88,29 @@ class ListFilter:
 async def get(
     session: AsyncSession, customer_id: uuid.UUID, office_id: str, *, for_update: bool = False
 ) -> Customer | None:
-    query = select(customers).where(customers.c.id == customer_id, _visible_to(office_id))
+    query = select(customers).where(customers.c.id == customer_id, visible_to(office_id))
     if for_update:
         query = query.with_for_update()
-    row = (await session.execute(query)).first()
-    return _from_row(row) if row else None
+    found = await _fetch(session, query)
+    return found[0] if found else None
+
+
+async def get_by_external_id(
+    session: AsyncSession, office_id: str, system: str, value: str, *, for_update: bool = False
+) -> Customer | None:
+    query = (
+        select(customers)
+        .join(external_ids, external_ids.c.customer_id == customers.c.id)
+        .where(
+            external_ids.c.office_id == office_id,
+            external_ids.c.system == system,
+            external_ids.c.value == value,
+        )
+    )
+    if for_update:
+        query = query.with_for_update(of=customers)
+    found = await _fetch(session, query)
+    return found[0] if found else None
 
 
 async def list_page(
@@ -103,7 +118,7 @@ async def list_page(
 ) -> list[Customer]:
     """One page ordered by name (case-insensitive), then id; `after` is the last (name, id) seen."""
     sort_name = func.lower(customers.c.name)
-    query = select(customers).where(_visible_to(office_id))
+    query = select(customers).where(visible_to(office_id))
     if filters.active is not None:
         query = query.where(customers.c.active.is_(filters.active))
     if filters.text_prefix:
@@ -116,8 +131,25 @@ async def list_page(
         )
     if after is not None:
         query = query.where(tuple_(sort_name, customers.c.id) > tuple_(after[0], uuid.UUID(after[1])))
-    query = query.order_by(sort_name, customers.c.id).limit(limit)
-    return [_from_row(row) for row in (await session.execute(query)).all()]
+    return await _fetch(session, query.order_by(sort_name, customers.c.id).limit(limit))
+
+
+async def get_any_office(session: AsyncSession, customer_id: uuid.UUID) -> Customer | None:
+    """A customer whatever its office: for other services' read-through, never for users."""
+    found = await _fetch(session, select(customers).where(customers.c.id == customer_id))
+    return found[0] if found else None
+
+
+async def list_after_id(
+    session: AsyncSession, office_id: str | None, after: uuid.UUID | None, limit: int
+) -> list[Customer]:
+    """Customers in id order after `after`, of one office or of all (the internal bulk read)."""
+    query = select(customers)
+    if office_id is not None:
+        query = query.where(customers.c.office_id == office_id)
+    if after is not None:
+        query = query.where(customers.c.id > after)
+    return await _fetch(session, query.order_by(customers.c.id).limit(limit))
 
 
 def _escape_like(text: str) -> str:
@@ -128,21 +160,47 @@ async def add(session: AsyncSession, customer: Customer) -> None:
     try:
         async with session.begin_nested():
             await session.execute(insert(customers).values(**_to_row(customer)))
+            if customer.addresses:
+                await session.execute(insert(addresses), _address_rows(customer))
+            await _write_external_ids(session, customer)
     except IntegrityError as exc:
-        raise _number_taken(exc, customer) from exc
+        raise _taken(exc, customer) from exc
 
 
-async def save(session: AsyncSession, customer: Customer) -> None:
-    """Write a changed customer; the caller has locked the row and checked the version it changed."""
+async def save(session: AsyncSession, before: Customer, after: Customer) -> None:
+    """Write a changed customer; the caller holds the row lock and has checked the version."""
     try:
         async with session.begin_nested():
             await session.execute(
                 update(customers)
-                .where(and_(customers.c.id == customer.id, customers.c.version == customer.version - 1))
-                .values(**_to_row(customer))
+                .where(and_(customers.c.id == after.id, customers.c.version == before.version))
+                .values(**_to_row(after))
             )
+            if after.addresses != before.addresses:
+                await session.execute(delete(addresses).where(addresses.c.customer_id == after.id))
+                if after.addresses:
+                    await session.execute(insert(addresses), _address_rows(after))
+            if after.external_ids != before.external_ids:
+                await session.execute(delete(external_ids).where(external_ids.c.customer_id == after.id))
+                await _write_external_ids(session, after)
     except IntegrityError as exc:
-        raise _number_taken(exc, customer) from exc
+        raise _taken(exc, after) from exc
+
+
+async def _write_external_ids(session: AsyncSession, customer: Customer) -> None:
+    if customer.external_ids:
+        await session.execute(
+            insert(external_ids),
+            [
+                {
+                    "office_id": customer.office_id,
+                    "system": system,
+                    "value": value,
+                    "customer_id": customer.id,
+                }
+                for system, value in customer.external_ids.items()
+            ],
+        )
 
 
 async def remove(session: AsyncSession, customer_id: uuid.UUID) -> None:
@@ -164,16 +222,36 @@ async def next_number(session: AsyncSession, scope: str) -> int:
 
 
 async def number_in_use(session: AsyncSession, office_id: str, number: str) -> bool:
-    query = select(customers.c.id).where(
-        customers.c.office_id == office_id, customers.c.customer_number == number
-    )
+    """Whether a customer the office sees (its own or a global one) already has this number. A drawn
+    number must be free in both scopes: a global customer also counts among its office's numbers."""
+    query = select(customers.c.id).where(visible_to(office_id), customers.c.customer_number == number)
     return (await session.execute(query)).first() is not None
 
 
-def _number_taken(exc: IntegrityError, customer: Customer) -> Exception:
-    if "uq_customers_office_number" in str(exc.orig):
+async def holder_of_organisation_number(
+    session: AsyncSession, office_id: str, compact: str, other_than: uuid.UUID
+) -> Customer | None:
+    """Another customer of the office with the same normalised organisation number, if any."""
+    query = select(customers).where(
+        customers.c.office_id == office_id,
+        customers.c.organisation_number_compact == compact,
+        customers.c.id != other_than,
+    )
+    found = await _fetch(session, query.limit(1))
+    return found[0] if found else None
+
+
+def _taken(exc: IntegrityError, customer: Customer) -> Exception:
+    """Turn a unique-constraint violation into a 409 that names the field."""
+    message = str(exc.orig)
+    if "uq_customers_office_number" in message or "uq_customers_global_number" in message:
         return Conflict(
-            f"Customer number {customer.customer_number} is already taken in this office.",
+            f"Customer number {customer.customer_number} is already taken.",
             errors=[{"field": "customer_number", "message": "is already taken"}],
+        )
+    if "pk_external_ids" in message:
+        return Conflict(
+            "An external id is already used by another customer of this office.",
+            errors=[{"field": "external_ids", "message": "is already used by another customer"}],
         )
     return exc

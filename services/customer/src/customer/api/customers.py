@@ -6,7 +6,7 @@ import json
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Response, status
+from fastapi import APIRouter, Depends, Header, Path, Query, Response, status
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 
@@ -27,6 +27,14 @@ Viewer = Annotated[Principal, Depends(require(Permission.VIEW))]
 Creator = Annotated[Principal, Depends(require(Permission.CREATE))]
 Editor = Annotated[Principal, Depends(require(Permission.EDIT))]
 Deleter = Annotated[Principal, Depends(require(Permission.DELETE))]
+
+
+async def _may_create_and_edit(user: Creator) -> Principal:
+    user.require(Permission.EDIT)
+    return user
+
+
+Syncer = Annotated[Principal, Depends(_may_create_and_edit)]
 IfMatch = Annotated[str | None, Header(description='ETag of the version you read, e.g. "3"')]
 
 
@@ -111,6 +119,31 @@ async def list_customers(
     next_cursor = encode_cursor([page[-1].name.lower(), str(page[-1].id)]) if more else None
     items = [CustomerOut.of(c, show_identity_number=user.is_admin) for c in page]
     return Page[CustomerOut](items=items, next_cursor=next_cursor)
+
+
+SystemPath = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_-]{0,39}$", description="e.g. erp, crm, accounting")]
+ValuePath = Annotated[str, Path(min_length=1, max_length=50)]
+
+
+@router.get("/by-external-id/{system}/{value}", response_model=CustomerOut)
+async def get_by_external_id(
+    system: SystemPath, value: ValuePath, user: Viewer, session: SessionDep
+) -> JSONResponse:
+    assert user.office_id is not None
+    customer = await repository.get_by_external_id(session, user.office_id, system, value)
+    if customer is None:
+        raise NotFound(f"No customer with {system} id {value} in your office.")
+    return _answer(customer, user)
+
+
+@router.put("/by-external-id/{system}/{value}", response_model=CustomerOut)
+async def upsert_by_external_id(
+    system: SystemPath, value: ValuePath, body: CustomerCreate, user: Syncer, uow: UnitOfWorkDep
+) -> JSONResponse:
+    """Back-office sync: creates the customer (201) or brings it to the values sent (200). Only the
+    fields sent change; sending the same twice changes nothing the second time."""
+    customer, created = await use_cases.upsert_by_external_id(uow, user, system, value, body.domain_values())
+    return _created(customer, user) if created else _answer(customer, user)
 
 
 @router.get("/{customer_id}", response_model=CustomerOut)

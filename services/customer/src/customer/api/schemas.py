@@ -8,7 +8,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from customer.domain.customer import Customer, Owner, TaxId, mask_identity_number
+from customer.domain.addresses import AddressKind
+from customer.domain.customer import Customer, Owner, TaxId, as_json, mask_identity_number
 from servicekit.problems import InvalidField
 
 
@@ -62,9 +63,11 @@ class _CustomerFields(BaseModel):
     )
     language: LanguageCode | None = Field(default=None, description="e.g. nb, sv, en-GB")
     vat_mode: Literal["normal", "no_vat"] | None = None
-    custom_fields: dict[Annotated[str, StringConstraints(max_length=60)], CustomFieldValue] | None = None
-    external_ids: dict[SystemName, Number] | None = Field(
-        default=None, description='System name → id there, e.g. {"erp": "10042"}'
+    custom_fields: dict[Annotated[str, StringConstraints(max_length=60)], CustomFieldValue] | None = Field(
+        default=None, description="Key → value; on PATCH only the keys sent change, and null clears one."
+    )
+    external_ids: dict[SystemName, Number | None] | None = Field(
+        default=None, description='System name → id there, e.g. {"erp": "10042"}; on PATCH null removes one.'
     )
     global_: bool | None = Field(default=None, alias="global")
 
@@ -104,6 +107,48 @@ class CustomerPatch(_CustomerFields):
         return values
 
 
+class _AddressFields(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    label: ShortText | None = None
+    line1: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    line2: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    postal_code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)] | None = None
+    city: ShortText | None = None
+    region: ShortText | None = None
+    country: CountryCode | None = Field(default=None, description="ISO 3166-1 alpha-2")
+    contact_id: uuid.UUID | None = None
+    comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = Field(
+        default=None, description="Delivery instructions and the like."
+    )
+
+
+class AddressCreate(_AddressFields):
+    kind: AddressKind
+    headquarters: bool = Field(
+        default=False, description="Make this the headquarters (the first address is)."
+    )
+
+
+class AddressPatch(_AddressFields):
+    kind: AddressKind | None = None
+    headquarters: Literal[True] | None = Field(
+        default=None,
+        description="true moves the headquarters here; to move it away, set it on another address.",
+    )
+
+    def changes(self) -> dict[str, Any]:
+        values = {name: getattr(self, name) for name in self.model_fields_set}
+        if "kind" in values and values["kind"] is None:
+            raise InvalidField("kind", "cannot be cleared")
+        return values
+
+
+class AddressOut(AddressCreate):
+    model_config = ConfigDict(extra="ignore")
+    id: uuid.UUID
+
+
 class CustomerOut(BaseModel):
     model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
 
@@ -120,6 +165,7 @@ class CustomerOut(BaseModel):
     segment: str | None
     category_ids: list[uuid.UUID]
     owner: OwnerJson | None
+    addresses: list[AddressOut]
     remarks: str | None
     language: str | None
     vat_mode: Literal["normal", "no_vat"]
@@ -135,31 +181,7 @@ class CustomerOut(BaseModel):
 
     @classmethod
     def of(cls, customer: Customer, *, show_identity_number: bool) -> CustomerOut:
-        identity = customer.personal_identity_number
-        return cls(
-            id=customer.id,
-            office_id=customer.office_id,
-            customer_number=customer.customer_number,
-            name=customer.name,
-            type=customer.type,
-            organisation_number=customer.organisation_number,
-            personal_identity_number=identity if show_identity_number else mask_identity_number(identity),
-            country=customer.country,
-            vat_number=customer.vat_number,
-            tax_ids=[TaxIdJson(type=t.type, number=t.number) for t in customer.tax_ids],
-            segment=customer.segment,
-            category_ids=list(customer.category_ids),
-            owner=OwnerJson(id=customer.owner.id, name=customer.owner.name) if customer.owner else None,
-            remarks=customer.remarks,
-            language=customer.language,
-            vat_mode=customer.vat_mode,
-            custom_fields=customer.custom_fields,
-            external_ids=customer.external_ids,
-            active=customer.active,
-            global_=customer.is_global,
-            created_at=customer.created_at,
-            created_by=customer.created_by,
-            updated_at=customer.updated_at,
-            updated_by=customer.updated_by,
-            version=customer.version,
-        )
+        body = as_json(customer)
+        if not show_identity_number:
+            body["personal_identity_number"] = mask_identity_number(customer.personal_identity_number)
+        return cls.model_validate(body)

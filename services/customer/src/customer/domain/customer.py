@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any, Literal
 
+from customer.domain.addresses import Address
 from servicekit.problems import Conflict, InvalidField
 
 CustomerType = Literal["company", "private"]
@@ -39,9 +40,12 @@ class Customer:
     updated_at: datetime
     updated_by: str
     organisation_number: str | None = None
+    organisation_number_compact: str | None = None
+    """The normalised form: stored, compared for uniqueness, searched."""
     personal_identity_number: str | None = None
     country: str | None = None
     vat_number: str | None = None
+    vat_number_compact: str | None = None
     tax_ids: tuple[TaxId, ...] = ()
     segment: str | None = None
     category_ids: tuple[uuid.UUID, ...] = ()
@@ -51,6 +55,7 @@ class Customer:
     vat_mode: VatMode = "normal"
     custom_fields: dict[str, Any] = field(default_factory=dict)
     external_ids: dict[str, str] = field(default_factory=dict)
+    addresses: tuple[Address, ...] = ()
     active: bool = True
     is_global: bool = False
     version: int = 1
@@ -60,9 +65,22 @@ EDITABLE_FIELDS = frozenset(
     f.name
     for f in fields(Customer)
     if f.name
-    not in {"id", "office_id", "created_at", "created_by", "updated_at", "updated_by", "version", "active"}
+    not in {
+        "id",
+        "office_id",
+        "created_at",
+        "created_by",
+        "updated_at",
+        "updated_by",
+        "version",
+        "active",
+        "addresses",
+        "organisation_number_compact",
+        "vat_number_compact",
+    }
 )
-"""What PATCH may change; `active` changes only through deactivate / reactivate."""
+"""What PATCH may change: `active` changes only through deactivate / reactivate, addresses through their
+own endpoints, and the compact number forms follow from the numbers."""
 
 
 def new_customer(
@@ -108,13 +126,18 @@ def check_rules(customer: Customer) -> None:
 
 
 def apply_changes(
-    customer: Customer, changes: dict[str, Any], *, changed_by: str, now: datetime
+    customer: Customer,
+    changes: dict[str, Any],
+    *,
+    changed_by: str,
+    now: datetime,
+    allowed: frozenset[str] = EDITABLE_FIELDS,
 ) -> tuple[Customer, list[str]]:
     """The customer with `changes` applied, and the names of the fields whose value really changed.
 
     Nothing that really changed means no new version: an identical PATCH is a no-op.
     """
-    unknown = set(changes) - EDITABLE_FIELDS
+    unknown = set(changes) - allowed
     if unknown:
         raise InvalidField(sorted(unknown)[0], "cannot be changed this way")
     changed = [name for name, value in changes.items() if getattr(customer, name) != value]
@@ -150,9 +173,59 @@ def mark_deleted(customer: Customer, *, changed_by: str, now: datetime) -> Custo
     return replace(customer, updated_at=now, updated_by=changed_by, version=customer.version + 1)
 
 
+def as_json(customer: Customer) -> dict[str, Any]:
+    """The customer in the API's field names and JSON values: the one form behind events, answers
+    and the change history. It includes the personal identity number; callers drop or mask it."""
+    return {
+        "id": str(customer.id),
+        "office_id": customer.office_id,
+        "customer_number": customer.customer_number,
+        "name": customer.name,
+        "type": customer.type,
+        "organisation_number": customer.organisation_number,
+        "personal_identity_number": customer.personal_identity_number,
+        "country": customer.country,
+        "vat_number": customer.vat_number,
+        "tax_ids": [{"type": t.type, "number": t.number} for t in customer.tax_ids],
+        "segment": customer.segment,
+        "category_ids": [str(c) for c in customer.category_ids],
+        "owner": {"id": customer.owner.id, "name": customer.owner.name} if customer.owner else None,
+        "remarks": customer.remarks,
+        "language": customer.language,
+        "vat_mode": customer.vat_mode,
+        "custom_fields": dict(customer.custom_fields),
+        "external_ids": dict(customer.external_ids),
+        "addresses": [
+            {**vars(a), "id": str(a.id), "contact_id": _str_or_none(a.contact_id)} for a in customer.addresses
+        ],
+        "active": customer.active,
+        "global": customer.is_global,
+        "created_at": customer.created_at.isoformat(),
+        "created_by": customer.created_by,
+        "updated_at": customer.updated_at.isoformat(),
+        "updated_by": customer.updated_by,
+        "version": customer.version,
+    }
+
+
+def _str_or_none(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
 def mask_identity_number(number: str | None) -> str | None:
     """Show only the last four characters of a personal identity number to non-admins."""
     if not number:
         return number
     visible = number[-4:] if len(number) > 4 else ""
     return "*" * (len(number) - len(visible)) + visible
+
+
+def with_addresses(
+    customer: Customer, addresses: tuple[Address, ...], *, changed_by: str, now: datetime
+) -> Customer:
+    """The customer with a new set of addresses: a change of the customer like any other."""
+    if addresses == customer.addresses:
+        return customer
+    return replace(
+        customer, addresses=addresses, updated_at=now, updated_by=changed_by, version=customer.version + 1
+    )

@@ -1,4 +1,4 @@
-"""Customer use cases. Each changes state and records its event in the same unit of work, then commits."""
+"""Customer use cases. Each changes state, writes its history and records its event in one unit of work."""
 
 from __future__ import annotations
 
@@ -12,80 +12,52 @@ from contracts.customer import (
     CustomerDeactivated,
     CustomerDeleted,
     CustomerReactivated,
-    CustomerState,
     CustomerUpdated,
 )
 from contracts.envelope import EventPayload
-from customer.adapters import repository
+from customer.adapters import link_repository, repository, settings_repository
 from customer.domain import customer as rules
 from customer.domain.customer import Customer
+from customer.domain.history import FieldChange
 from customer.domain.numbering import format_number, sequence_scope
+from customer.domain.settings import OfficeSettings, check_customer_number
+from customer.service.checks import checked_values
+from customer.service.recording import changed_field_names, record_change, to_state
 from servicekit.auth import Principal
 from servicekit.etag import check_version
-from servicekit.problems import NotFound
+from servicekit.problems import Conflict, Forbidden, InvalidField, NotFound
 from servicekit.unit_of_work import UnitOfWork
 
-# Domain names that differ from the JSON (and event) names.
-_JSON_NAMES = {"is_global": "global"}
+__all__ = ["to_state"]
+
 _MAX_NUMBER_DRAWS = 1000
-
-
-def to_state(customer: Customer) -> CustomerState:
-    """The customer as events carry it: everything but the personal identity number."""
-    return CustomerState.model_validate(
-        {
-            "id": customer.id,
-            "office_id": customer.office_id,
-            "customer_number": customer.customer_number,
-            "name": customer.name,
-            "type": customer.type,
-            "organisation_number": customer.organisation_number,
-            "country": customer.country,
-            "vat_number": customer.vat_number,
-            "tax_ids": [{"type": t.type, "number": t.number} for t in customer.tax_ids],
-            "segment": customer.segment,
-            "category_ids": list(customer.category_ids),
-            "owner": {"id": customer.owner.id, "name": customer.owner.name} if customer.owner else None,
-            "remarks": customer.remarks,
-            "language": customer.language,
-            "vat_mode": customer.vat_mode,
-            "custom_fields": customer.custom_fields,
-            "external_ids": customer.external_ids,
-            "addresses": [],
-            "active": customer.active,
-            "global": customer.is_global,
-            "created_at": customer.created_at,
-            "created_by": customer.created_by,
-            "updated_at": customer.updated_at,
-            "updated_by": customer.updated_by,
-            "version": customer.version,
-        }
-    )
-
-
-def _record(uow: UnitOfWork, payload: EventPayload, customer: Customer) -> None:
-    uow.record(
-        payload, office_id=customer.office_id, aggregate_id=customer.id, aggregate_version=customer.version
-    )
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
-async def _draw_free_number(uow: UnitOfWork, office_id: str, *, is_global: bool) -> str:
+def _office(user: Principal) -> str:
+    assert user.office_id is not None, "internal users always belong to an office"
+    return user.office_id
+
+
+async def _draw_free_number(uow: UnitOfWork, settings: OfficeSettings, *, is_global: bool) -> str:
     # A number typed in by hand may already hold the counter's next value; skip past it.
-    scope = sequence_scope(office_id, is_global=is_global)
+    scope = sequence_scope(settings.office_id, is_global=is_global)
     for _ in range(_MAX_NUMBER_DRAWS):
-        number = format_number(await repository.next_number(uow.session, scope))
-        if not await repository.number_in_use(uow.session, office_id, number):
+        value = await repository.next_number(uow.session, scope)
+        number = format_number(value, settings.customer_number_min_length)
+        if not await repository.number_in_use(uow.session, settings.office_id, number):
             return number
-    raise RuntimeError(f"no free customer number found in {_MAX_NUMBER_DRAWS} draws for {scope}")
+    raise Conflict(
+        f"No free customer number found in {_MAX_NUMBER_DRAWS} draws; check the numbering settings."
+    )
 
 
-async def _load_for_change(uow: UnitOfWork, user: Principal, customer_id: uuid.UUID) -> Customer:
-    assert user.office_id is not None
-    customer = await repository.get(uow.session, customer_id, user.office_id, for_update=True)
+async def load_for_change(uow: UnitOfWork, user: Principal, customer_id: uuid.UUID) -> Customer:
+    """The customer, locked for this transaction; 404 when the user's office cannot see it."""
+    customer = await repository.get(uow.session, customer_id, _office(user), for_update=True)
     if customer is None:
         raise NotFound(f"No customer {customer_id} in your office.")
     return customer
@@ -98,20 +70,33 @@ async def create_customer(
     uow: UnitOfWork, user: Principal, details: dict[str, Any], on_created: CreatedHook | None = None
 ) -> Customer:
     """Create a customer; `on_created` runs inside the same transaction (to store an idempotent answer)."""
-    assert user.office_id is not None
     async with uow:
-        details = dict(details)
-        number = details.pop("customer_number", None) or await _draw_free_number(
-            uow, user.office_id, is_global=details.get("is_global", False)
-        )
-        customer = rules.new_customer(
-            office_id=user.office_id, customer_number=number, created_by=user.subject, now=_now(), **details
-        )
-        await repository.add(uow.session, customer)
-        _record(uow, CustomerCreated(customer=to_state(customer)), customer)
+        customer = await _create(uow, user, details)
         if on_created is not None:
             await on_created(customer)
         await uow.commit()
+    return customer
+
+
+async def _create(uow: UnitOfWork, user: Principal, details: dict[str, Any]) -> Customer:
+    settings = await settings_repository.get(uow.session, _office(user))
+    details = dict(details)
+    is_global = details.get("is_global", False)
+    if is_global and not user.is_admin:
+        raise Forbidden("Only an office admin creates global customers.", permission="administer_office")
+    number = details.pop("customer_number", None)
+    if number is None:
+        if settings.customer_numbering == "manual":
+            raise InvalidField("customer_number", "is required: this office numbers its customers by hand")
+        number = await _draw_free_number(uow, settings, is_global=is_global)
+    else:
+        check_customer_number(number, settings)
+    details = await checked_values(uow, settings, None, details)
+    customer = rules.new_customer(
+        office_id=settings.office_id, customer_number=number, created_by=user.subject, now=_now(), **details
+    )
+    await repository.add(uow.session, customer)
+    await record_change(uow, user, None, customer, CustomerCreated(customer=to_state(customer)))
     return customer
 
 
@@ -123,16 +108,64 @@ async def update_customer(
     expected_version: int | None,
 ) -> Customer:
     async with uow:
-        customer = await _load_for_change(uow, user, customer_id)
+        customer = await load_for_change(uow, user, customer_id)
         check_version(customer.version, expected_version)
-        updated, changed = rules.apply_changes(customer, changes, changed_by=user.subject, now=_now())
-        if not changed:
-            return customer
-        await repository.save(uow.session, updated)
-        changed_fields = [_JSON_NAMES.get(name, name) for name in changed]
-        _record(uow, CustomerUpdated(customer=to_state(updated), changed_fields=changed_fields), updated)
+        updated = await _apply(uow, user, customer, changes)
         await uow.commit()
     return updated
+
+
+async def _apply(uow: UnitOfWork, user: Principal, customer: Customer, changes: dict[str, Any]) -> Customer:
+    settings = await settings_repository.get(uow.session, customer.office_id)
+    _check_admin_only_changes(user, customer, changes, settings)
+    changes = await checked_values(uow, settings, customer, changes)
+    allowed = rules.EDITABLE_FIELDS | {"organisation_number_compact", "vat_number_compact"}
+    updated, changed = rules.apply_changes(
+        customer, changes, changed_by=user.subject, now=_now(), allowed=allowed
+    )
+    if not changed:
+        return customer
+    await repository.save(uow.session, customer, updated)
+    event = CustomerUpdated(customer=to_state(updated), changed_fields=changed_field_names(customer, updated))
+    await record_change(uow, user, customer, updated, event)
+    return updated
+
+
+def _check_admin_only_changes(
+    user: Principal, customer: Customer, changes: dict[str, Any], settings: OfficeSettings
+) -> None:
+    number = changes.get("customer_number", customer.customer_number)
+    if number != customer.customer_number:
+        if not user.is_admin:
+            raise Forbidden("Only an office admin changes a customer number.", permission="administer_office")
+        if number is None:
+            raise InvalidField("customer_number", "cannot be cleared")
+        check_customer_number(number, settings)
+    if changes.get("is_global", customer.is_global) != customer.is_global and not user.is_admin:
+        raise Forbidden(
+            "Only an office admin makes a customer global or local.", permission="administer_office"
+        )
+
+
+async def upsert_by_external_id(
+    uow: UnitOfWork, user: Principal, system: str, value: str, details: dict[str, Any]
+) -> tuple[Customer, bool]:
+    """Back-office sync: create the customer with this external id, or bring it to the given values.
+    Returns the customer and whether it was created. Repeating the same request changes nothing."""
+    given = details.get("external_ids", {})
+    if given.get(system, value) != value:
+        raise InvalidField(f"external_ids.{system}", f"must be {value}, the id in the path")
+    details = {**details, "external_ids": {**given, system: value}}
+    async with uow:
+        existing = await repository.get_by_external_id(
+            uow.session, _office(user), system, value, for_update=True
+        )
+        if existing is None:
+            customer, created = await _create(uow, user, details), True
+        else:
+            customer, created = await _apply(uow, user, existing, details), False
+        await uow.commit()
+    return customer, created
 
 
 Transition = Callable[..., Customer]
@@ -147,11 +180,11 @@ async def _transition(
     event: Callable[..., EventPayload],
 ) -> Customer:
     async with uow:
-        customer = await _load_for_change(uow, user, customer_id)
+        customer = await load_for_change(uow, user, customer_id)
         check_version(customer.version, expected_version)
         updated = transition(customer, changed_by=user.subject, now=_now())
-        await repository.save(uow.session, updated)
-        _record(uow, event(customer=to_state(updated)), updated)
+        await repository.save(uow.session, customer, updated)
+        await record_change(uow, user, customer, updated, event(customer=to_state(updated)))
         await uow.commit()
     return updated
 
@@ -172,9 +205,19 @@ async def delete_customer(
     uow: UnitOfWork, user: Principal, customer_id: uuid.UUID, expected_version: int | None
 ) -> None:
     async with uow:
-        customer = await _load_for_change(uow, user, customer_id)
+        customer = await load_for_change(uow, user, customer_id)
         check_version(customer.version, expected_version)
+        links = await link_repository.count_for(uow.session, customer_id)
+        if links:
+            raise Conflict(
+                f"The customer has {links} project link{'s' if links != 1 else ''}; "
+                "a customer can be deleted only when it has none.",
+                link_count=links,
+            )
         last_state = rules.mark_deleted(customer, changed_by=user.subject, now=_now())
         await repository.remove(uow.session, customer_id)
-        _record(uow, CustomerDeleted(customer=to_state(last_state)), last_state)
+        deleted = [FieldChange("deleted", None, True)]
+        await record_change(
+            uow, user, customer, last_state, CustomerDeleted(customer=to_state(last_state)), deleted
+        )
         await uow.commit()

@@ -1,0 +1,56 @@
+"""The change history of customers: one row per changed field, written in the changing transaction."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from customer.adapters.tables import customer_history
+from customer.domain.history import FieldChange
+
+
+async def record(
+    session: AsyncSession,
+    *,
+    customer_id: uuid.UUID,
+    office_id: str,
+    version: int,
+    changed_at: datetime,
+    changed_by: str,
+    changed_by_name: str | None,
+    changes: Sequence[FieldChange],
+) -> None:
+    if not changes:
+        return
+    await session.execute(
+        insert(customer_history),
+        [
+            {
+                "customer_id": customer_id,
+                "office_id": office_id,
+                "version": version,
+                "changed_at": changed_at,
+                "changed_by": changed_by,
+                "changed_by_name": changed_by_name,
+                "field": change.field,
+                "old_value": change.old,
+                "new_value": change.new,
+            }
+            for change in changes
+        ],
+    )
+
+
+async def list_page(
+    session: AsyncSession, customer_id: uuid.UUID, before_id: int | None, limit: int
+) -> list[Row[Any]]:
+    """Newest first; `before_id` is the last row id of the previous page."""
+    query = select(customer_history).where(customer_history.c.customer_id == customer_id)
+    if before_id is not None:
+        query = query.where(customer_history.c.id < before_id)
+    return list((await session.execute(query.order_by(customer_history.c.id.desc()).limit(limit))).all())

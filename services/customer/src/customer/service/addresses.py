@@ -1,0 +1,83 @@
+"""Address use cases: each changes the customer's addresses, so it is a customer change with its event."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from contracts.customer import CustomerUpdated
+from customer.adapters import repository
+from customer.domain import addresses as rules
+from customer.domain.addresses import Address, Addresses
+from customer.domain.customer import Customer, with_addresses
+from customer.service.customers import load_for_change
+from customer.service.recording import record_change, to_state
+from servicekit.auth import Principal
+from servicekit.etag import check_version
+from servicekit.unit_of_work import UnitOfWork
+
+
+async def _change_addresses(
+    uow: UnitOfWork,
+    user: Principal,
+    customer_id: uuid.UUID,
+    expected_version: int | None,
+    change: Callable[[Addresses], Addresses],
+) -> Customer:
+    async with uow:
+        customer = await load_for_change(uow, user, customer_id)
+        check_version(customer.version, expected_version)
+        updated = with_addresses(
+            customer, change(customer.addresses), changed_by=user.subject, now=datetime.now(UTC)
+        )
+        if updated is not customer:
+            await repository.save(uow.session, customer, updated)
+            event = CustomerUpdated(customer=to_state(updated), changed_fields=["addresses"])
+            await record_change(uow, user, customer, updated, event)
+            await uow.commit()
+    return updated
+
+
+async def add_address(
+    uow: UnitOfWork,
+    user: Principal,
+    customer_id: uuid.UUID,
+    expected_version: int | None,
+    fields: dict[str, Any],
+) -> tuple[Customer, Address]:
+    address = Address(id=uuid.uuid4(), **fields)
+    customer = await _change_addresses(
+        uow, user, customer_id, expected_version, lambda current: rules.add_address(current, address)
+    )
+    return customer, rules.find(customer.addresses, address.id)
+
+
+async def change_address(
+    uow: UnitOfWork,
+    user: Principal,
+    customer_id: uuid.UUID,
+    address_id: uuid.UUID,
+    expected_version: int | None,
+    changes: dict[str, Any],
+) -> Customer:
+    return await _change_addresses(
+        uow,
+        user,
+        customer_id,
+        expected_version,
+        lambda current: rules.change_address(current, address_id, changes),
+    )
+
+
+async def remove_address(
+    uow: UnitOfWork,
+    user: Principal,
+    customer_id: uuid.UUID,
+    address_id: uuid.UUID,
+    expected_version: int | None,
+) -> Customer:
+    return await _change_addresses(
+        uow, user, customer_id, expected_version, lambda current: rules.remove_address(current, address_id)
+    )

@@ -1,0 +1,142 @@
+"""The office's rules applied to the values a create or an update brings (SPEC §3).
+
+Numbers are normalised (the display form is kept, the compact form stored for comparison and search),
+organisation numbers are checked against the office's mandatory and unique settings, categories must be
+active categories of the office, custom-field values must fit their definitions, and external ids must
+not be another customer's.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import text
+
+from customer.adapters import category_repository, custom_field_repository, repository
+from customer.domain.custom_fields import validate_values
+from customer.domain.customer import Customer, TaxId
+from customer.domain.settings import (
+    OfficeSettings,
+    organisation_number_must_be_unique,
+    organisation_number_required,
+)
+from customer.domain.tax_numbers import normalise_organisation_number, normalise_tax_id, normalise_vat_number
+from servicekit.problems import Conflict, InvalidField
+from servicekit.unit_of_work import UnitOfWork
+
+
+async def checked_values(
+    uow: UnitOfWork, settings: OfficeSettings, before: Customer | None, values: dict[str, Any]
+) -> dict[str, Any]:
+    """`values` made ready for the domain: normalised, merged where they are maps, and checked
+    against the office's rules. `before` is None for a create."""
+    values = dict(values)
+    customer_type = values.get("type") or (before.type if before else "company")
+    country = values.get("country", before.country if before else None)
+    country_changed = before is not None and "country" in values and values["country"] != before.country
+
+    if "organisation_number" in values or (country_changed and before and before.organisation_number):
+        _normalise_organisation_number(
+            values, values.get("organisation_number", before and before.organisation_number), country
+        )
+    if "vat_number" in values or (country_changed and before and before.vat_number):
+        number = values.get("vat_number", before and before.vat_number)
+        normalised = normalise_vat_number(number, country) if number else None
+        values["vat_number"] = normalised.display if normalised else None
+        values["vat_number_compact"] = normalised.compact if normalised else None
+    if "tax_ids" in values:
+        values["tax_ids"] = tuple(
+            TaxId(t.type, normalise_tax_id(t.type, t.number, country, n).display)
+            for n, t in enumerate(values["tax_ids"])
+        )
+
+    touches_organisation_number = before is None or "organisation_number" in values or "type" in values
+    if touches_organisation_number:
+        await _check_organisation_number(uow, settings, before, values, customer_type)
+    if "category_ids" in values:
+        await _check_categories(uow, settings.office_id, before, values["category_ids"])
+    if "custom_fields" in values or before is None:  # a create must bring the office's required fields
+        given = values.get("custom_fields") or {}
+        values["custom_fields"] = await _checked_custom_fields(uow, settings.office_id, before, given)
+    if "external_ids" in values:
+        values["external_ids"] = await _checked_external_ids(
+            uow, settings.office_id, before, values["external_ids"]
+        )
+    return values
+
+
+def _normalise_organisation_number(values: dict[str, Any], number: str | None, country: str | None) -> None:
+    normalised = normalise_organisation_number(number, country) if number else None
+    values["organisation_number"] = normalised.display if normalised else None
+    values["organisation_number_compact"] = normalised.compact if normalised else None
+
+
+async def _check_organisation_number(
+    uow: UnitOfWork,
+    settings: OfficeSettings,
+    before: Customer | None,
+    values: dict[str, Any],
+    customer_type: str,
+) -> None:
+    compact = values.get(
+        "organisation_number_compact", before.organisation_number_compact if before else None
+    )
+    if organisation_number_required(settings, customer_type) and not compact:
+        raise InvalidField("organisation_number", "is required for companies in this office")
+    if not compact or not organisation_number_must_be_unique(settings):
+        return
+    # Two creates with the same number at once must not both pass the check: serialise them.
+    await uow.session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"orgnr:{settings.office_id}:{compact}"}
+    )
+    own_id = before.id if before else uuid.UUID(int=0)
+    holder = await repository.holder_of_organisation_number(uow.session, settings.office_id, compact, own_id)
+    if holder is not None:
+        raise Conflict(
+            f"Organisation number {values.get('organisation_number') or compact} already belongs to "
+            f"{holder.name} ({holder.customer_number}); this office keeps organisation numbers unique.",
+            errors=[{"field": "organisation_number", "message": "already belongs to another customer"}],
+            existing_customer_id=str(holder.id),
+        )
+
+
+async def _check_categories(
+    uow: UnitOfWork, office_id: str, before: Customer | None, category_ids: tuple[uuid.UUID, ...]
+) -> None:
+    # A category deactivated later stays on the customers that have it; only new assignments must be active.
+    added = [c for c in category_ids if not before or c not in before.category_ids]
+    refused = await category_repository.unknown_or_inactive(uow.session, office_id, added)
+    if refused:
+        position = category_ids.index(refused[0])
+        raise InvalidField(
+            f"category_ids.{position}", f"{refused[0]} is not an active category of this office"
+        )
+
+
+async def _checked_custom_fields(
+    uow: UnitOfWork, office_id: str, before: Customer | None, given: dict[str, Any]
+) -> dict[str, Any]:
+    definitions = await custom_field_repository.definitions(uow.session, office_id)
+    validated = validate_values(definitions, given, creating=before is None)
+    # An update changes the keys it names (null clears one); the others stay.
+    merged = {**(before.custom_fields if before else {}), **validated}
+    return {key: value for key, value in merged.items() if value is not None}
+
+
+async def _checked_external_ids(
+    uow: UnitOfWork, office_id: str, before: Customer | None, given: dict[str, str | None]
+) -> dict[str, str]:
+    merged = {**(before.external_ids if before else {}), **given}
+    result = {system: value for system, value in merged.items() if value is not None}
+    for system, value in result.items():
+        holder = await repository.get_by_external_id(uow.session, office_id, system, value)
+        if holder is not None and (before is None or holder.id != before.id):
+            raise Conflict(
+                f"The {system} id {value} already belongs to {holder.name} ({holder.customer_number}).",
+                errors=[
+                    {"field": f"external_ids.{system}", "message": "already belongs to another customer"}
+                ],
+                existing_customer_id=str(holder.id),
+            )
+    return result
