@@ -12,10 +12,9 @@ from contracts import Actor
 from servicekit.db import create_engine, create_session_factory
 from servicekit.messaging_tables import messaging_metadata
 from servicekit.testing.databases import create_database, drop_database, with_database
+from servicekit.testing.events import Pinged
 from servicekit.testing.infrastructure import Infrastructure
 from servicekit.unit_of_work import UnitOfWork
-
-from .events import Pinged
 
 
 @pytest.fixture

@@ -8,24 +8,9 @@ import httpx
 import pytest
 
 from customer.config import Settings
+from customer_api_helpers import migrated_customer_database
 from servicekit.bus import Topology
-from servicekit.db import create_engine
-from servicekit.migrations import upgrade_database
-from servicekit.testing.databases import create_database, drop_database, with_database
 from servicekit.testing.infrastructure import Infrastructure
-
-
-async def migrated_customer_database(infra: Infrastructure, prefix: str) -> AsyncIterator[str]:
-    """A fresh database with the customer service's migrations applied, dropped afterwards."""
-    from customer.main import MIGRATIONS  # the app is imported only where a test needs it
-
-    name = await create_database(infra.pg_admin_url, prefix)
-    url = with_database(infra.pg_admin_url, name, driver="asyncpg")
-    engine = create_engine(url)
-    await upgrade_database(engine, MIGRATIONS)
-    await engine.dispose()
-    yield url
-    await drop_database(infra.pg_admin_url, name)
 
 
 @pytest.fixture(scope="session")

@@ -13,8 +13,7 @@ from prometheus_client import REGISTRY
 
 from servicekit.bus import declare_topology
 from servicekit.testing.consumers import eventually, recorded, recording_handler, running_consumer
-
-from ..events import Pinged
+from servicekit.testing.events import Pinged
 
 
 def envelope(office_id: str, note: str = "", event_id: uuid.UUID | None = None) -> dict:

@@ -17,9 +17,8 @@ from servicekit.messaging_tables import outbox
 from servicekit.relay import OutboxRelay
 from servicekit.testing.bus import EventListener
 from servicekit.testing.consumers import eventually
+from servicekit.testing.events import NobodyListens, Pinged
 from servicekit.unit_of_work import UnitOfWork
-
-from ..events import NobodyListens, Pinged
 
 
 @asynccontextmanager

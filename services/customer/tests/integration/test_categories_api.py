@@ -14,9 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from customer.adapters import category_repository
 from customer.adapters.tables import customers
 from customer.config import Settings
+from customer_api_helpers import auth
 from servicekit.db import create_engine, create_session_factory
-
-from .helpers import auth
 
 
 @pytest.fixture

@@ -16,9 +16,8 @@ from customer.adapters import custom_field_repository
 from customer.adapters.tables import customers
 from customer.config import Settings
 from customer.domain.custom_fields import FieldDefinition
+from customer_api_helpers import auth
 from servicekit.db import create_engine, create_session_factory
-
-from .helpers import auth
 
 
 @pytest.fixture

@@ -44,7 +44,8 @@ async def test_a_customer_committed_while_the_broker_is_down_is_published_when_i
     async with running_consumer(
         amqp_url=infra.amqp_url, topology=topology, session_factory=consumer_sessions, handlers=handlers
     ):
-        applied = await eventually(lambda: _applied_for(consumer_sessions, office_id, customer_id), within=15)
+        # Quorum queues recover one by one after a broker restart; allow for it.
+        applied = await eventually(lambda: _applied_for(consumer_sessions, office_id, customer_id), within=30)
         await asyncio.sleep(1.0)  # anything that would arrive twice has arrived by now
         applied = [
             r for r in await recorded(consumer_sessions, office_id) if str(r.aggregate_id) == customer_id

@@ -11,16 +11,13 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from customer_api_helpers import auth, create, migrated_customer_database
 from servicekit.testing.infrastructure import Infrastructure
-
-from .helpers import auth, create
 
 
 @pytest.fixture(scope="module")
 async def customer_database(infra: Infrastructure) -> AsyncIterator[str]:
-    from .. import conftest
-
-    async for url in conftest.migrated_customer_database(infra, "customer_global"):
+    async for url in migrated_customer_database(infra, "customer_global"):
         yield url
 
 

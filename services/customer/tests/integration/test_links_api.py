@@ -8,7 +8,7 @@ import uuid
 import httpx
 import pytest
 
-from .helpers import auth
+from customer_api_helpers import auth
 
 
 async def a_customer(api: httpx.AsyncClient, token: str, name: str = "Østbø Bygg AS") -> str:

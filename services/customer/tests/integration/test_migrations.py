@@ -8,11 +8,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from customer.adapters.tables import metadata
+from customer_api_helpers import migrated_customer_database
 from servicekit.db import create_engine
 from servicekit.messaging_tables import messaging_metadata
 from servicekit.migrations import upgrade_database
-
-from ..conftest import migrated_customer_database
 
 
 async def test_the_migrated_schema_matches_the_table_definitions(customer_database):

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from .helpers import auth, change_settings, create
+from customer_api_helpers import auth, change_settings, create
 
 NORWEGIAN_ORGNR = "923609016"  # a valid Norwegian organisation number (stdnum's example)
 
