@@ -5,18 +5,9 @@ from __future__ import annotations
 import asyncio
 import uuid
 
-import httpx
 import pytest
 
-
-def auth(token: str, **headers: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}", **headers}
-
-
-async def create(api: httpx.AsyncClient, token: str, **body: object) -> httpx.Response:
-    response = await api.post("/v1/customers", json={"name": "Østbø Bygg AS", **body}, headers=auth(token))
-    assert response.status_code == 201, response.text
-    return response
+from customer_api_helpers import auth, create
 
 
 async def test_create_then_read_returns_the_customer_with_its_version(api, make_token):
