@@ -474,3 +474,10 @@ def test_searchable_forms_always_hold_the_compact_and_digits_only_forms(compact,
     assert not digits or digits in forms
     assert "" not in forms
     assert searchable_forms(NormalisedNumber(display, compact)) == forms
+
+
+def test_a_separator_between_a_letter_and_its_accent_still_normalises_idempotently():
+    # Found by hypothesis: NFKC turns a spacing cedilla into a space and a combining cedilla.
+    first = normalise_organisation_number("K\u00b8", None)
+    assert normalise_organisation_number(first.compact, None).compact == first.compact
+    assert normalise_organisation_number(first.display, None).compact == first.compact

@@ -280,7 +280,10 @@ def _squeeze(text: str) -> str:
     """Upper case without separators: the form that compares equal however it was written."""
     # Upper-casing can leave decomposed letters (Greek "ΐ" becomes capital iota + two combining marks) that NFKC
     # in `_tidy` would recompose, so normalise again: the compact form must be its own compact form.
-    return _SEPARATORS.sub("", unicodedata.normalize("NFKC", text.upper()))
+    # Removing a separator can bring a letter and a combining mark together ("K ̧" → "Ķ"): normalise
+    # once more after removing them.
+    without_separators = _SEPARATORS.sub("", unicodedata.normalize("NFKC", text.upper()))
+    return unicodedata.normalize("NFKC", without_separators)
 
 
 def _sane(typed: str, field: str) -> NormalisedNumber:
