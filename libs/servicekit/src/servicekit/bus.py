@@ -165,5 +165,6 @@ class Bus:
             if self._connection is not None and not self._connection.is_closed:
                 # A broker that stopped answering must not hold up a shutdown.
                 with contextlib.suppress(Exception):
-                    await asyncio.wait_for(self._connection.close(), timeout=5)
+                    async with asyncio.timeout(5):
+                        await self._connection.close()
             self._connection = None

@@ -25,6 +25,7 @@ from contracts import Actor, EventEnvelope, RawEnvelope
 from contracts.routing import EVENT_TYPES
 from servicekit import inbox
 from servicekit.bus import Bus, declare_retry_queues, declare_service_queue, is_alive
+from servicekit.cancellation import raise_if_cancelling
 from servicekit.context import correlation_id_var
 from servicekit.metrics import EVENTS_CONSUMED
 from servicekit.unit_of_work import UnitOfWork
@@ -79,9 +80,8 @@ class EventConsumer:
             try:
                 await self._consume_until_disconnected()
                 delay = 0.2
-            except asyncio.CancelledError:
-                raise
             except Exception as exc:
+                raise_if_cancelling()
                 log.warning("consumer %s interrupted, retrying in %.1fs: %s", self.service_name, delay, exc)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
@@ -102,9 +102,8 @@ class EventConsumer:
             try:
                 while True:
                     try:
-                        message = await asyncio.wait_for(
-                            arrived.get(), _FLUSH_AFTER_IDLE_S if unacked else 1.0
-                        )
+                        async with asyncio.timeout(_FLUSH_AFTER_IDLE_S if unacked else 1.0):
+                            message = await arrived.get()
                     except TimeoutError:
                         if unacked is not None:
                             await unacked.ack(multiple=True)

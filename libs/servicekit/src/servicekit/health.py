@@ -39,7 +39,8 @@ def health_router(extra_checks: Mapping[str, ReadinessCheck] | None = None) -> A
         results: dict[str, str] = {}
         for name, check in checks.items():
             try:
-                await asyncio.wait_for(check(runtime), timeout=3)
+                async with asyncio.timeout(3):
+                    await check(runtime)
                 results[name] = "ok"
             except Exception as exc:
                 results[name] = f"unreachable: {type(exc).__name__}: {exc}"[:300]

@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import zlib
@@ -33,6 +32,7 @@ from sqlalchemy import Row, delete, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from servicekit.bus import Bus, declare_topology
+from servicekit.cancellation import raise_if_cancelling, wait_until_set
 from servicekit.messaging_tables import outbox
 from servicekit.metrics import OUTBOX_FAILURES, OUTBOX_PUBLISHED
 from servicekit.outbox import notify_channel
@@ -59,6 +59,8 @@ _CLAIM_BATCH = text(
 )
 
 MAX_BACKOFF_SECONDS = 300
+CONFIRM_TIMEOUT_S = 15
+"""A publish the broker has not confirmed by then counts as lost: the relay reconnects and retries."""
 
 
 def publish_backoff(attempts: int) -> timedelta:
@@ -110,9 +112,8 @@ class OutboxRelay:
             try:
                 await self._run_once()
                 delay = 0.2
-            except asyncio.CancelledError:
-                raise
             except Exception as exc:
+                raise_if_cancelling()
                 log.warning("outbox relay interrupted, retrying in %.1fs: %s", delay, exc)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
@@ -122,8 +123,11 @@ class OutboxRelay:
         try:
             await listener.add_listener(notify_channel(self.service_name), lambda *_: self._wake.set())
             # Another replica holds the lock while it is alive; nothing signals its death but polling.
-            while not await listener.fetchval("SELECT pg_try_advisory_lock($1)", self._lock_key):  # noqa: ASYNC110
-                await asyncio.sleep(self.poll_interval_s)
+            if not await listener.fetchval("SELECT pg_try_advisory_lock($1)", self._lock_key):
+                log.info("another %s relay is publishing; standing by", self.service_name)
+                while not await listener.fetchval("SELECT pg_try_advisory_lock($1)", self._lock_key):  # noqa: ASYNC110
+                    await asyncio.sleep(self.poll_interval_s)
+            log.info("%s relay is publishing", self.service_name)
             self.is_leader = True
             connection = await self.bus.connection()
             async with connection.channel(publisher_confirms=True, on_return_raises=True) as channel:
@@ -136,11 +140,11 @@ class OutboxRelay:
                         continue
                     if channel.is_closed or listener.is_closed():
                         raise ConnectionError("connection to the broker or the database closed")
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), self.poll_interval_s)
+                    await wait_until_set(self._wake, self.poll_interval_s)
         finally:
             self.is_leader = False
-            await listener.close()
+            # Closing releases the leader lock; if the server does not answer, the connection is cut.
+            await listener.close(timeout=5)
 
     async def publish_batch(self, exchange: AbstractExchange) -> int:
         """Publish one batch; return how many events the broker confirmed."""
@@ -192,7 +196,12 @@ class OutboxRelay:
                 if wave_number < len(events) and aggregate not in held_back
             ]
             results = await asyncio.gather(
-                *(exchange.publish(to_message(row.envelope), routing_key=row.event_type) for row in wave),
+                *(
+                    exchange.publish(
+                        to_message(row.envelope), routing_key=row.event_type, timeout=CONFIRM_TIMEOUT_S
+                    )
+                    for row in wave
+                ),
                 return_exceptions=True,
             )
             for row, result in zip(wave, results, strict=True):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import logging
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -13,6 +13,9 @@ from servicekit.bus import Bus
 from servicekit.consumer import EventConsumer
 from servicekit.relay import OutboxRelay
 from servicekit.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+STOP_TIMEOUT_S = 10
 
 
 @dataclass
@@ -32,11 +35,18 @@ class ServiceRuntime:
                 self.tasks.append(asyncio.create_task(worker.run(), name=type(worker).__name__))
 
     async def stop(self) -> None:
+        """Stop the relay and consumers, then close the broker and database connections. Every step
+        is bounded: a shutdown that waits forever would keep the relay's leader lock from a successor."""
         for task in self.tasks:
             task.cancel()
-        for task in self.tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        if self.tasks:
+            _, still_running = await asyncio.wait(self.tasks, timeout=STOP_TIMEOUT_S)
+            for task in still_running:
+                log.error("%s did not stop within %ss", task.get_name(), STOP_TIMEOUT_S)
         self.tasks.clear()
         await self.bus.close()
-        await self.engine.dispose()
+        try:
+            async with asyncio.timeout(STOP_TIMEOUT_S):
+                await self.engine.dispose()
+        except TimeoutError:
+            log.error("database connections did not close within %ss", STOP_TIMEOUT_S)

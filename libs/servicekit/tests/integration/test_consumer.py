@@ -164,9 +164,11 @@ async def test_a_consumer_that_dies_mid_stream_loses_nothing_and_applies_nothing
     assert _duplicates_seen() > duplicates_before  # unacknowledged events did come back, and were skipped
 
 
+@pytest.mark.parametrize("queue_type", ["quorum", "classic"])
 async def test_a_consumer_keeps_consuming_after_the_broker_restarts(
-    infra, topology, consumer_sessions, office_id
+    infra, topology, consumer_sessions, office_id, queue_type
 ):
+    topology = dataclasses.replace(topology, queue_type=queue_type)
     handlers = {Pinged.event_type: recording_handler("contact")}
     async with running_consumer(
         amqp_url=infra.amqp_url, topology=topology, session_factory=consumer_sessions, handlers=handlers

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 
@@ -35,17 +36,20 @@ def office_id() -> str:
 @pytest.fixture
 async def topology(infra: Infrastructure) -> AsyncIterator[Topology]:
     """A test's own exchange (and so its own queues), removed afterwards."""
+    # Classic queues: hundreds of tests each declare and delete a topology, and that churn is cheap for
+    # classic queues but slow for quorum queues. Tests that are about queue types choose quorum.
     topology = Topology(
         exchange=f"test.{uuid.uuid4().hex[:12]}",
-        queue_type="quorum",
+        queue_type="classic",
         retry_delays_ms=(50, 100),
         max_attempts=3,
     )
     yield topology
-    connection = await aio_pika.connect(infra.amqp_url, timeout=10)
-    async with connection:
-        channel = await connection.channel()
-        await delete_topology(channel, topology)
+    async with asyncio.timeout(30):
+        connection = await aio_pika.connect(infra.amqp_url, timeout=10)
+        async with connection:
+            channel = await connection.channel()
+            await delete_topology(channel, topology)
 
 
 @pytest.fixture
