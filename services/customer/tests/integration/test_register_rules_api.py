@@ -401,3 +401,43 @@ async def test_only_active_categories_of_the_office_can_be_assigned_and_assignme
         "/v1/customers", json={"name": "C", "category_ids": [category["id"]]}, headers=auth(other_office)
     )
     assert foreign.status_code == 422
+
+
+async def test_every_change_publishes_exactly_the_state_the_api_shows(api, make_token, bus_listener):
+    admin = make_token("office_admin")
+    category = (await api.post("/v1/categories", json={"name": "Industri"}, headers=auth(admin))).json()
+    await api.post(
+        "/v1/custom-fields", json={"key": "tier", "label": "Tier", "type": "text"}, headers=auth(admin)
+    )
+    created = await create(
+        api,
+        admin,
+        country="NO",
+        organisation_number="923 609 016",
+        vat_number="NO923609016MVA",
+        tax_ids=[{"type": "vat", "number": "SE556188840401"}],
+        category_ids=[category["id"]],
+        custom_fields={"tier": "A"},
+        external_ids={"erp": "77"},
+        owner={"id": "u-1", "name": "Kari"},
+        remarks="Internal only",
+        language="nb",
+        vat_mode="no_vat",
+        segment="Enterprise",
+    )
+    url = created.headers["Location"]
+    await api.post(
+        f"{url}/addresses",
+        json={"kind": "visiting", "line1": "Storgata 1", "city": "Oslo"},
+        headers=auth(admin),
+    )
+    await api.patch(url, json={"segment": "SMB"}, headers=auth(admin, **{"If-Match": '"2"'}))
+
+    shown = (await api.get(url, headers=auth(admin))).json()
+    events = [e for e in await bus_listener.wait_for(3) if e["type"].startswith("customer.")]
+    published = events[-1]["payload"]["customer"]
+    assert events[-1]["aggregate_version"] == shown["version"] == 3
+    expected = {k: v for k, v in shown.items() if k != "personal_identity_number"}
+    assert published == expected
+    assert published["organisation_number"] == "923 609 016"
+    assert published["addresses"][0]["headquarters"] is True
