@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import httpx
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from customer.adapters.tables import customers
 from servicekit.db import create_engine
 from servicekit.migrations import upgrade_database
 from servicekit.testing.databases import create_database, drop_database, with_database
@@ -39,3 +44,25 @@ async def migrated_customer_database(infra: Infrastructure, prefix: str) -> Asyn
     await engine.dispose()
     yield url
     await drop_database(infra.pg_admin_url, name)
+
+
+async def insert_customer(engine: AsyncEngine, office_id: str, **columns: object) -> uuid.UUID:
+    """A customer written straight into the database, past every rule: for setting up stored values
+    that the API would refuse today (e.g. values of a custom field as it was defined before)."""
+    customer_id, now = uuid.uuid4(), datetime.now(UTC)
+    async with engine.begin() as connection:
+        await connection.execute(
+            insert(customers).values(
+                id=customer_id,
+                office_id=office_id,
+                name=f"Kunde {customer_id.hex[:6]}",
+                type="company",
+                created_at=now,
+                created_by="test",
+                updated_at=now,
+                updated_by="test",
+                version=1,
+                **columns,
+            )
+        )
+    return customer_id

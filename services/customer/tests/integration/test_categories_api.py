@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import datetime
 
 import httpx
 import pytest
-from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from customer.adapters import category_repository
-from customer.adapters.tables import customers
 from customer.config import Settings
-from customer_api_helpers import auth
+from customer_api_helpers import auth, insert_customer
 from servicekit.db import create_engine, create_session_factory
 
 
@@ -23,27 +21,6 @@ async def database(settings: Settings) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(settings.database_url, pool_size=2)
     yield engine
     await engine.dispose()
-
-
-async def insert_customer(engine: AsyncEngine, office_id: str, category_ids: list[str]) -> uuid.UUID:
-    """A customer written straight into the database, holding the given categories."""
-    customer_id, now = uuid.uuid4(), datetime.now(UTC)
-    async with engine.begin() as connection:
-        await connection.execute(
-            insert(customers).values(
-                id=customer_id,
-                office_id=office_id,
-                name=f"Kunde {customer_id.hex[:6]}",
-                type="company",
-                category_ids=category_ids,
-                created_at=now,
-                created_by="test",
-                updated_at=now,
-                updated_by="test",
-                version=1,
-            )
-        )
-    return customer_id
 
 
 async def create_category(api: httpx.AsyncClient, token: str, name: str) -> dict:
@@ -100,8 +77,8 @@ async def test_the_list_shows_active_first_then_by_name_with_use_counts(api, mak
     names = ["bank", "Airline", "Venue", "Agency"]
     ids = {name: (await create_category(api, token, name))["id"] for name in names}
     await api.post(f"/v1/categories/{ids['Agency']}/deactivate", headers=auth(token))
-    await insert_customer(database, office_id, [ids["bank"], ids["Venue"]])
-    await insert_customer(database, office_id, [ids["Venue"]])
+    await insert_customer(database, office_id, category_ids=[ids["bank"], ids["Venue"]])
+    await insert_customer(database, office_id, category_ids=[ids["Venue"]])
 
     listed = await api.get("/v1/categories", headers=auth(token))
     assert listed.status_code == 200
@@ -122,7 +99,7 @@ async def test_a_single_category_tells_how_many_customers_have_it(api, make_toke
     token = make_token("office_admin")
     category = await create_category(api, token, "Hotel")
     for _ in range(3):
-        await insert_customer(database, office_id, [category["id"]])
+        await insert_customer(database, office_id, category_ids=[category["id"]])
     read = await api.get(f"/v1/categories/{category['id']}", headers=auth(token))
     assert read.json()["in_use_count"] == 3
 
@@ -207,8 +184,8 @@ async def test_a_category_in_use_cannot_be_deleted_but_can_be_deactivated_and_re
     token = make_token("office_admin")
     category = await create_category(api, token, "Hotel")
     url = f"/v1/categories/{category['id']}"
-    await insert_customer(database, office_id, [category["id"]])
-    await insert_customer(database, office_id, [str(uuid.uuid4()), category["id"]])
+    await insert_customer(database, office_id, category_ids=[category["id"]])
+    await insert_customer(database, office_id, category_ids=[str(uuid.uuid4()), category["id"]])
 
     refused = await api.delete(url, headers=auth(token))
     assert refused.status_code == 409
@@ -239,7 +216,7 @@ async def test_a_category_in_use_cannot_be_deleted_but_can_be_deactivated_and_re
 async def test_a_category_used_by_one_customer_says_so_in_the_singular(api, make_token, office_id, database):
     token = make_token("office_admin")
     category = await create_category(api, token, "Venue")
-    await insert_customer(database, office_id, [category["id"]])
+    await insert_customer(database, office_id, category_ids=[category["id"]])
     refused = await api.delete(f"/v1/categories/{category['id']}", headers=auth(token))
     assert refused.json()["detail"] == "Category Venue is used by 1 customer; deactivate it instead."
     assert refused.json()["in_use_count"] == 1
@@ -293,7 +270,7 @@ async def test_a_category_held_by_a_customer_of_another_office_is_still_in_use(a
     # Ids are unique, so only a bad import could do this; deleting would still leave a dangling id.
     token = make_token("office_admin")
     category = await create_category(api, token, "Hotel")
-    await insert_customer(database, other_office(), [category["id"]])
+    await insert_customer(database, other_office(), category_ids=[category["id"]])
     refused = await api.delete(f"/v1/categories/{category['id']}", headers=auth(token))
     assert refused.status_code == 409
 

@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 
 import httpx
 import pytest
-from sqlalchemy import insert, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from customer.adapters import custom_field_repository
 from customer.adapters.tables import customers
 from customer.config import Settings
 from customer.domain.custom_fields import FieldDefinition
-from customer_api_helpers import auth
+from customer_api_helpers import auth, insert_customer
 from servicekit.db import create_engine, create_session_factory
 
 
@@ -25,27 +24,6 @@ async def database(settings: Settings) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(settings.database_url, pool_size=2)
     yield engine
     await engine.dispose()
-
-
-async def insert_customer(engine: AsyncEngine, office_id: str, custom_fields: dict[str, object]) -> uuid.UUID:
-    """A customer written straight into the database, holding the given values (unvalidated)."""
-    customer_id, now = uuid.uuid4(), datetime.now(UTC)
-    async with engine.begin() as connection:
-        await connection.execute(
-            insert(customers).values(
-                id=customer_id,
-                office_id=office_id,
-                name=f"Kunde {customer_id.hex[:6]}",
-                type="company",
-                custom_fields=custom_fields,
-                created_at=now,
-                created_by="test",
-                updated_at=now,
-                updated_by="test",
-                version=1,
-            )
-        )
-    return customer_id
 
 
 async def set_values(engine: AsyncEngine, customer_id: uuid.UUID, custom_fields: dict[str, object]) -> None:
@@ -156,7 +134,7 @@ async def test_the_customer_use_cases_read_the_definitions_by_key(api, make_toke
 async def test_label_position_and_options_change_with_a_new_version(api, make_token, office_id, database):
     token = make_token("office_admin")
     await define(api, token, key="level", type="select", options=["Gold", "Silver"])
-    await insert_customer(database, office_id, {"level": "Gold"})
+    await insert_customer(database, office_id, custom_fields={"level": "Gold"})
     changed = await api.patch(
         "/v1/custom-fields/level",
         json={"label": "Level", "position": 4, "options": ["Silver", "Gold", "Bronze"]},
@@ -193,8 +171,8 @@ async def test_an_identical_change_makes_no_new_version(api, make_token):
 async def test_a_type_change_every_stored_value_fits_is_allowed(api, make_token, office_id, database):
     token = make_token("office_admin")
     await define(api, token, key="level", type="select", options=["Gold", "Silver"])
-    await insert_customer(database, office_id, {"level": "Gold"})
-    await insert_customer(database, office_id, {"level": "Silver"})
+    await insert_customer(database, office_id, custom_fields={"level": "Gold"})
+    await insert_customer(database, office_id, custom_fields={"level": "Silver"})
     changed = await api.patch("/v1/custom-fields/level", json={"type": "text"}, headers=auth(token))
     assert changed.status_code == 200, changed.text
     assert (changed.json()["type"], changed.json()["options"]) == ("text", [])
@@ -203,7 +181,7 @@ async def test_a_type_change_every_stored_value_fits_is_allowed(api, make_token,
 async def test_any_type_change_is_allowed_while_no_customer_has_a_value(api, make_token, office_id, database):
     token = make_token("office_admin")
     await define(api, token, key="size")
-    await insert_customer(database, office_id, {"other": "x", "size": None})
+    await insert_customer(database, office_id, custom_fields={"other": "x", "size": None})
     changed = await api.patch("/v1/custom-fields/size", json={"type": "number"}, headers=auth(token))
     assert changed.status_code == 200, changed.text
 
@@ -214,10 +192,10 @@ async def test_any_type_change_is_allowed_while_no_customer_has_a_value(api, mak
 async def test_a_type_change_that_would_break_stored_values_is_refused(api, make_token, office_id, database):
     token = make_token("office_admin")
     await define(api, token, key="size")
-    await insert_customer(database, office_id, {"size": "many"})
-    await insert_customer(database, office_id, {"size": "many"})
-    await insert_customer(database, office_id, {"size": "12"})
-    await insert_customer(database, office_id, {})
+    await insert_customer(database, office_id, custom_fields={"size": "many"})
+    await insert_customer(database, office_id, custom_fields={"size": "many"})
+    await insert_customer(database, office_id, custom_fields={"size": "12"})
+    await insert_customer(database, office_id, custom_fields={})
     refused = await api.patch("/v1/custom-fields/size", json={"type": "number"}, headers=auth(token))
     assert refused.status_code == 409, refused.text
     body = refused.json()
@@ -234,7 +212,7 @@ async def test_removing_an_option_customers_have_is_refused_naming_the_values(
     token = make_token("office_admin")
     await define(api, token, key="level", type="select", options=["Gold", "Silver", "Bronze"])
     for value in ("Gold", "Silver", "Silver", "Bronze"):
-        await insert_customer(database, office_id, {"level": value})
+        await insert_customer(database, office_id, custom_fields={"level": value})
     refused = await api.patch("/v1/custom-fields/level", json={"options": ["Gold"]}, headers=auth(token))
     assert refused.status_code == 409, refused.text
     body = refused.json()
@@ -248,7 +226,7 @@ async def test_removing_an_option_customers_have_is_refused_naming_the_values(
 async def test_an_option_no_customer_has_can_be_removed(api, make_token, office_id, database):
     token = make_token("office_admin")
     await define(api, token, key="level", type="select", options=["Gold", "Silver", "Bronze"])
-    await insert_customer(database, office_id, {"level": "Gold"})
+    await insert_customer(database, office_id, custom_fields={"level": "Gold"})
     changed = await api.patch(
         "/v1/custom-fields/level", json={"options": ["Gold", "Silver"]}, headers=auth(token)
     )
@@ -259,7 +237,7 @@ async def test_an_option_no_customer_has_can_be_removed(api, make_token, office_
 async def test_values_of_other_offices_do_not_stand_in_the_way(api, make_token, office_id, database):
     token = make_token("office_admin")
     await define(api, token, key="size")
-    await insert_customer(database, other_office(), {"size": "many"})
+    await insert_customer(database, other_office(), custom_fields={"size": "many"})
     changed = await api.patch("/v1/custom-fields/size", json={"type": "number"}, headers=auth(token))
     assert changed.status_code == 200, changed.text
 
@@ -269,9 +247,9 @@ async def test_making_a_field_required_while_customers_have_no_value_is_refused(
 ):
     token = make_token("office_admin")
     await define(api, token, key="region")
-    filled = await insert_customer(database, office_id, {"region": "Vest"})
-    empty = await insert_customer(database, office_id, {})
-    cleared = await insert_customer(database, office_id, {"region": None})
+    filled = await insert_customer(database, office_id, custom_fields={"region": "Vest"})
+    empty = await insert_customer(database, office_id, custom_fields={})
+    cleared = await insert_customer(database, office_id, custom_fields={"region": None})
     refused = await api.patch("/v1/custom-fields/region", json={"required": True}, headers=auth(token))
     assert refused.status_code == 409, refused.text
     assert refused.json()["customers_without_value"] == 2
@@ -292,7 +270,7 @@ async def test_a_new_required_field_is_refused_while_the_office_has_customers(
 ):
     token = make_token("office_admin")
     assert (await define(api, token, key="first", required=True))["required"] is True
-    await insert_customer(database, office_id, {"first": "x"})
+    await insert_customer(database, office_id, custom_fields={"first": "x"})
     refused = await api.post(
         "/v1/custom-fields",
         json={"key": "second", "label": "S", "type": "text", "required": True},
@@ -311,9 +289,9 @@ async def test_a_field_customers_have_values_for_cannot_be_deleted_until_they_ar
 ):
     token = make_token("office_admin")
     await define(api, token, key="note")
-    first = await insert_customer(database, office_id, {"note": "a"})
-    second = await insert_customer(database, office_id, {"note": "b", "other": 1})
-    await insert_customer(database, office_id, {"note": None})
+    first = await insert_customer(database, office_id, custom_fields={"note": "a"})
+    second = await insert_customer(database, office_id, custom_fields={"note": "b", "other": 1})
+    await insert_customer(database, office_id, custom_fields={"note": None})
 
     refused = await api.delete("/v1/custom-fields/note", headers=auth(token))
     assert refused.status_code == 409
