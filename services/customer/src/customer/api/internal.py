@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from contracts.customer import CustomerState
 from customer.adapters import repository
-from customer.service.customers import to_state
+from customer.service.recording import to_state
 from servicekit.deps import CurrentService, SessionDep
 from servicekit.etag import etag_for
 from servicekit.problems import NotFound

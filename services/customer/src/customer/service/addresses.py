@@ -13,7 +13,7 @@ from customer.domain import addresses as rules
 from customer.domain.addresses import Address, Addresses
 from customer.domain.customer import Customer, with_addresses
 from customer.service.customers import load_for_change
-from customer.service.recording import record_change, to_state
+from customer.service.recording import record_change
 from servicekit.auth import Principal
 from servicekit.etag import check_version
 from servicekit.unit_of_work import UnitOfWork
@@ -34,8 +34,7 @@ async def _change_addresses(
         )
         if updated is not customer:
             await repository.save(uow.session, customer, updated)
-            event = CustomerUpdated(customer=to_state(updated), changed_fields=["addresses"])
-            await record_change(uow, user, customer, updated, event)
+            await record_change(uow, user, customer, updated, CustomerUpdated)
             await uow.commit()
     return updated
 

@@ -14,7 +14,6 @@ from contracts.customer import (
     CustomerReactivated,
     CustomerUpdated,
 )
-from contracts.envelope import EventPayload
 from customer.adapters import link_repository, repository, settings_repository
 from customer.domain import customer as rules
 from customer.domain.customer import Customer
@@ -22,13 +21,11 @@ from customer.domain.history import FieldChange
 from customer.domain.numbering import format_number, sequence_scope
 from customer.domain.settings import OfficeSettings, check_customer_number
 from customer.service.checks import checked_values
-from customer.service.recording import changed_field_names, record_change, to_state
+from customer.service.recording import CustomerEvent, record_change
 from servicekit.auth import Principal
 from servicekit.etag import check_version
 from servicekit.problems import Conflict, Forbidden, InvalidField, NotFound
 from servicekit.unit_of_work import UnitOfWork
-
-__all__ = ["to_state"]
 
 _MAX_NUMBER_DRAWS = 1000
 
@@ -96,7 +93,7 @@ async def _create(uow: UnitOfWork, user: Principal, details: dict[str, Any]) -> 
         office_id=settings.office_id, customer_number=number, created_by=user.subject, now=_now(), **details
     )
     await repository.add(uow.session, customer)
-    await record_change(uow, user, None, customer, CustomerCreated(customer=to_state(customer)))
+    await record_change(uow, user, None, customer, CustomerCreated)
     return customer
 
 
@@ -126,8 +123,7 @@ async def _apply(uow: UnitOfWork, user: Principal, customer: Customer, changes: 
     if not changed:
         return customer
     await repository.save(uow.session, customer, updated)
-    event = CustomerUpdated(customer=to_state(updated), changed_fields=changed_field_names(customer, updated))
-    await record_change(uow, user, customer, updated, event)
+    await record_change(uow, user, customer, updated, CustomerUpdated)
     return updated
 
 
@@ -177,14 +173,14 @@ async def _transition(
     customer_id: uuid.UUID,
     expected_version: int | None,
     transition: Transition,
-    event: Callable[..., EventPayload],
+    event: CustomerEvent,
 ) -> Customer:
     async with uow:
         customer = await load_for_change(uow, user, customer_id)
         check_version(customer.version, expected_version)
         updated = transition(customer, changed_by=user.subject, now=_now())
         await repository.save(uow.session, customer, updated)
-        await record_change(uow, user, customer, updated, event(customer=to_state(updated)))
+        await record_change(uow, user, customer, updated, event)
         await uow.commit()
     return updated
 
@@ -217,7 +213,5 @@ async def delete_customer(
         last_state = rules.mark_deleted(customer, changed_by=user.subject, now=_now())
         await repository.remove(uow.session, customer_id)
         deleted = [FieldChange("deleted", None, True)]
-        await record_change(
-            uow, user, customer, last_state, CustomerDeleted(customer=to_state(last_state)), deleted
-        )
+        await record_change(uow, user, customer, last_state, CustomerDeleted, deleted)
         await uow.commit()

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from contracts.customer import CustomerState
+from typing import Any
+
+from contracts.customer import (
+    CustomerCreated,
+    CustomerDeactivated,
+    CustomerDeleted,
+    CustomerReactivated,
+    CustomerState,
+    CustomerUpdated,
+)
 from contracts.envelope import EventPayload
 from customer.adapters import history_repository
 from customer.domain.customer import Customer, as_json
@@ -10,18 +19,23 @@ from customer.domain.history import FieldChange, field_changes
 from servicekit.auth import Principal
 from servicekit.unit_of_work import UnitOfWork
 
+CustomerEvent = (
+    type[CustomerCreated]
+    | type[CustomerUpdated]
+    | type[CustomerDeactivated]
+    | type[CustomerReactivated]
+    | type[CustomerDeleted]
+)
+
 
 def to_state(customer: Customer) -> CustomerState:
     """The customer as events carry it: its full state, but never the personal identity number."""
-    state = as_json(customer)
-    del state["personal_identity_number"]
-    return CustomerState.model_validate(state)
+    return _state(as_json(customer))
 
 
-def changed_field_names(before: Customer, after: Customer) -> list[str]:
-    old, new = as_json(before), as_json(after)
-    return sorted(
-        name for name in new if old[name] != new[name] and name not in ("version", "updated_at", "updated_by")
+def _state(customer_json: dict[str, Any]) -> CustomerState:
+    return CustomerState.model_validate(
+        {name: value for name, value in customer_json.items() if name != "personal_identity_number"}
     )
 
 
@@ -30,11 +44,13 @@ async def record_change(
     user: Principal,
     before: Customer | None,
     after: Customer,
-    event: EventPayload,
+    event_type: CustomerEvent,
     extra_history: list[FieldChange] | None = None,
 ) -> None:
-    """Write the history lines of the change from `before` to `after`, and record its event."""
-    changes = field_changes(as_json(before) if before else None, as_json(after)) + (extra_history or [])
+    """Write the history lines of the change from `before` to `after`, and record its event with the
+    full state of `after`. An update's `changed_fields` are the fields its history lines name."""
+    after_json = as_json(after)
+    changes = field_changes(as_json(before) if before else None, after_json) + (extra_history or [])
     await history_repository.record(
         uow.session,
         customer_id=after.id,
@@ -45,4 +61,11 @@ async def record_change(
         changed_by_name=user.name,
         changes=changes,
     )
+    state = _state(after_json)
+    if event_type is CustomerUpdated:
+        # History names a map's key or an address (`custom_fields.tier`); the event names the field.
+        changed_fields = sorted({change.field.split(".", 1)[0] for change in changes})
+        event: EventPayload = CustomerUpdated(customer=state, changed_fields=changed_fields)
+    else:
+        event = event_type(customer=state)
     uow.record(event, office_id=after.office_id, aggregate_id=after.id, aggregate_version=after.version)
