@@ -36,15 +36,17 @@ async def checked_values(
     country = values.get("country", before.country if before else None)
     country_changed = before is not None and "country" in values and values["country"] != before.country
 
-    if "organisation_number" in values or (country_changed and before and before.organisation_number):
-        _normalise_organisation_number(
-            values, values.get("organisation_number", before and before.organisation_number), country
-        )
-    if "vat_number" in values or (country_changed and before and before.vat_number):
-        number = values.get("vat_number", before and before.vat_number)
-        normalised = normalise_vat_number(number, country) if number else None
-        values["vat_number"] = normalised.display if normalised else None
-        values["vat_number_compact"] = normalised.compact if normalised else None
+    # A number is read by its country's rules, so a new country means reading the kept number again.
+    for field, normalise in (
+        ("organisation_number", normalise_organisation_number),
+        ("vat_number", normalise_vat_number),
+    ):
+        kept = getattr(before, field) if before else None
+        if field in values or (country_changed and kept):
+            number = values.get(field, kept)
+            normalised = normalise(number, country) if number else None
+            values[field] = normalised.display if normalised else None
+            values[f"{field}_compact"] = normalised.compact if normalised else None
     if "tax_ids" in values:
         values["tax_ids"] = tuple(
             TaxId(t.type, normalise_tax_id(t.type, t.number, country, n).display)
@@ -64,12 +66,6 @@ async def checked_values(
             uow, settings.office_id, before, values["external_ids"]
         )
     return values
-
-
-def _normalise_organisation_number(values: dict[str, Any], number: str | None, country: str | None) -> None:
-    normalised = normalise_organisation_number(number, country) if number else None
-    values["organisation_number"] = normalised.display if normalised else None
-    values["organisation_number_compact"] = normalised.compact if normalised else None
 
 
 async def _check_organisation_number(
@@ -130,6 +126,8 @@ async def _checked_external_ids(
     merged = {**(before.external_ids if before else {}), **given}
     result = {system: value for system, value in merged.items() if value is not None}
     for system, value in result.items():
+        if before is not None and before.external_ids.get(system) == value:
+            continue  # already this customer's: nothing to check
         holder = await repository.get_by_external_id(uow.session, office_id, system, value)
         if holder is not None and (before is None or holder.id != before.id):
             raise Conflict(
