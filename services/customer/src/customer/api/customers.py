@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Response, status
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
 
 from customer.adapters import repository
 from customer.api.schemas import CustomerCreate, CustomerOut, CustomerPatch
@@ -53,52 +51,23 @@ async def create_customer(
 ) -> JSONResponse:
     """Create a customer. With an `Idempotency-Key`, a repeated request answers as the first did."""
     assert user.office_id is not None
-    if idempotency_key is None:
-        customer = await use_cases.create_customer(uow, user, body.domain_values())
-        return _created(customer, user)
-
-    fingerprint = idempotency.fingerprint("POST", router.prefix, body.model_dump(mode="json", by_alias=True))
-    async with runtime.session_factory() as session:
-        stored = await idempotency.find_response(session, user.office_id, idempotency_key, fingerprint)
-    if stored is not None:
-        return _replay(stored)
-
-    async def remember(customer: Customer) -> None:
-        answer = _created(customer, user)
-        stored = idempotency.StoredResponse(answer.status_code, _json_body(answer), _headers(answer))
-        await idempotency.remember_response(
-            uow.session, user.office_id or "", idempotency_key, fingerprint, stored
-        )
-
-    try:
-        customer = await use_cases.create_customer(uow, user, body.domain_values(), on_created=remember)
-    except IntegrityError:
-        # A concurrent request with the same key won the race; its create stands, ours rolled back.
-        async with runtime.session_factory() as session:
-            stored = await idempotency.find_response(session, user.office_id, idempotency_key, fingerprint)
-        if stored is None:
-            raise
-        return _replay(stored)
-    return _created(customer, user)
+    return await idempotency.answer_once(
+        key=idempotency_key,
+        office_id=user.office_id,
+        fingerprint=idempotency.fingerprint(
+            "POST", router.prefix, body.model_dump(mode="json", by_alias=True)
+        ),
+        uow=uow,
+        session_factory=runtime.session_factory,
+        create=lambda hook: use_cases.create_customer(uow, user, body.domain_values(), on_created=hook),
+        answer=lambda customer: _created(customer, user),
+    )
 
 
 def _created(customer: Customer, user: Principal) -> JSONResponse:
     answer = _answer(customer, user, status.HTTP_201_CREATED)
     answer.headers["Location"] = f"{router.prefix}/{customer.id}"
     return answer
-
-
-def _json_body(response: JSONResponse) -> object:
-    return json.loads(bytes(response.body))
-
-
-def _headers(response: JSONResponse) -> dict[str, str]:
-    return {k: v for k, v in response.headers.items() if k.lower() in {"etag", "location"}}
-
-
-def _replay(stored: idempotency.StoredResponse) -> JSONResponse:
-    headers = {**stored.headers, "Idempotent-Replayed": "true"}
-    return JSONResponse(stored.body, status_code=stored.status_code, headers=headers)
 
 
 @router.get("", response_model=Page[CustomerOut])

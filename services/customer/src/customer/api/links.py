@@ -8,7 +8,6 @@ the permission check and the `Idempotency-Key` scope all come from that token. S
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import datetime
 from typing import Annotated
@@ -134,37 +133,18 @@ async def register_link(
             on_registered=on_registered,
         )
 
-    if idempotency_key is None:
-        return _created(await register())
-
-    office = _office(user)
-    fingerprint = idempotency.fingerprint("POST", _links_path(customer_id), body.model_dump(mode="json"))
-
-    async def stored_answer() -> idempotency.StoredResponse | None:
-        async with runtime.session_factory() as session:
-            return await idempotency.find_response(session, office, idempotency_key, fingerprint)
-
-    stored = await stored_answer()
-    if stored is not None:
-        return _replay(stored)
-
-    async def remember(link: ProjectLink) -> None:
-        answer = _created(link)
-        stored = idempotency.StoredResponse(
-            answer.status_code, json.loads(bytes(answer.body)), _headers(answer)
-        )
-        await idempotency.remember_response(uow.session, office, idempotency_key, fingerprint, stored)
-
-    try:
-        link = await register(on_registered=remember)
-    except (IntegrityError, Conflict):
-        # A concurrent request with the same key got there first: it holds the customer's row lock until
-        # it commits, so ours then meets its link (Conflict) or its key (IntegrityError) and rolls back.
-        stored = await stored_answer()
-        if stored is None:
-            raise
-        return _replay(stored)
-    return _created(link)
+    return await idempotency.answer_once(
+        key=idempotency_key,
+        office_id=_office(user),
+        fingerprint=idempotency.fingerprint("POST", _links_path(customer_id), body.model_dump(mode="json")),
+        uow=uow,
+        session_factory=runtime.session_factory,
+        create=register,
+        answer=_created,
+        # A concurrent twin holds the customer's row lock until it commits, so ours then meets its link
+        # (Conflict) or its key (IntegrityError) and rolls back.
+        race_errors=(IntegrityError, Conflict),
+    )
 
 
 @router.delete("/{link_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -183,12 +163,3 @@ def _links_path(customer_id: uuid.UUID) -> str:
 def _created(link: ProjectLink) -> JSONResponse:
     location = f"{_links_path(link.customer_id)}/{link.id}"
     return JSONResponse(_link_json(link), status_code=status.HTTP_201_CREATED, headers={"Location": location})
-
-
-def _headers(response: JSONResponse) -> dict[str, str]:
-    return {k: v for k, v in response.headers.items() if k.lower() == "location"}
-
-
-def _replay(stored: idempotency.StoredResponse) -> JSONResponse:
-    headers = {**stored.headers, "Idempotent-Replayed": "true"}
-    return JSONResponse(stored.body, status_code=stored.status_code, headers=headers)
