@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 
 from customer.adapters import repository
 from customer.api.schemas import AddressCreate, AddressOut, AddressPatch
-from customer.domain.addresses import find
+from customer.domain.addresses import Address, find
 from customer.domain.customer import Customer
 from customer.service import addresses as use_cases
 from servicekit.auth import Permission, Principal
@@ -25,8 +25,12 @@ Editor = Annotated[Principal, Depends(require(Permission.EDIT))]
 IfMatch = Annotated[str | None, Header(description="ETag of the customer version you read")]
 
 
+def _address_json(address: Address) -> dict[str, object]:
+    return AddressOut.model_validate(vars(address)).model_dump(mode="json")
+
+
 def _addresses(customer: Customer) -> list[dict[str, object]]:
-    return [AddressOut.model_validate(vars(a)).model_dump(mode="json") for a in customer.addresses]
+    return [_address_json(a) for a in customer.addresses]
 
 
 @router.get("", response_model=list[AddressOut])
@@ -46,7 +50,7 @@ async def add_address(
     version = expected_version(if_match, required=False)
     customer, address = await use_cases.add_address(uow, user, customer_id, version, body.model_dump())
     return JSONResponse(
-        AddressOut.model_validate(vars(address)).model_dump(mode="json"),
+        _address_json(address),
         status_code=status.HTTP_201_CREATED,
         headers={
             "ETag": etag_for(customer.version),
@@ -68,7 +72,7 @@ async def change_address(
     customer = await use_cases.change_address(uow, user, customer_id, address_id, version, body.changes())
     address = find(customer.addresses, address_id)
     return JSONResponse(
-        AddressOut.model_validate(vars(address)).model_dump(mode="json"),
+        _address_json(address),
         headers={"ETag": etag_for(customer.version)},
     )
 
