@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from servicekit.auth import TokenVerifier
@@ -35,6 +35,7 @@ from servicekit.outbox import outbox_backlog
 from servicekit.relay import OutboxRelay
 from servicekit.runtime import ServiceRuntime
 from servicekit.settings import ServiceSettings
+from servicekit.storable import refuse_unstorable_text
 
 
 class CorrelationIdMiddleware:
@@ -133,7 +134,13 @@ def create_service_app(
         finally:
             await runtime.stop()
 
-    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    app = FastAPI(
+        title=title,
+        description=description,
+        version="1.0.0",
+        lifespan=lifespan,
+        dependencies=[Depends(refuse_unstorable_text)],
+    )
     install_problem_handlers(app)
     app.add_middleware(RequestMetricsMiddleware, service_name=settings.service_name)
     app.add_middleware(CorrelationIdMiddleware)

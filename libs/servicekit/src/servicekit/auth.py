@@ -12,7 +12,7 @@ import asyncio
 import enum
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import jwt
@@ -51,19 +51,17 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
 }
 ROLES = tuple(ROLE_PERMISSIONS)
 
-PrincipalKind = Literal["user", "customer_user", "service"]
+TokenKind = Literal["user", "customer_user", "service"]
 
 
 @dataclass(frozen=True)
-class Principal:
-    kind: PrincipalKind
+class OfficeUser:
+    """An internal user: always of one office, with roles that grant permissions."""
+
     subject: str
     name: str | None
-    office_id: str | None
+    office_id: str
     roles: frozenset[str] = frozenset()
-    customer_id: str | None = None
-    contact_id: str | None = None
-    claims: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def permissions(self) -> frozenset[Permission]:
@@ -85,7 +83,42 @@ class Principal:
 
     @property
     def actor(self) -> Actor:
-        return Actor(kind=self.kind, id=self.subject, name=self.name)
+        return Actor(kind="user", id=self.subject, name=self.name)
+
+
+@dataclass(frozen=True)
+class CustomerUser:
+    """A portal user: one of a customer's own people, who reaches only that customer's portal data."""
+
+    subject: str
+    name: str | None
+    office_id: str
+    customer_id: str
+    contact_id: str
+    portal_permissions: frozenset[str] = frozenset()
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(kind="customer_user", id=self.subject, name=self.name)
+
+
+@dataclass(frozen=True)
+class ServiceCaller:
+    """Another service of the platform, calling the internal endpoints."""
+
+    subject: str
+    name: str | None
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(kind="service", id=self.subject, name=self.name)
+
+
+Principal = OfficeUser | CustomerUser | ServiceCaller
+"""Whoever a valid token names; each kind opens a unit of work as its own actor."""
+
+REQUIRED_CLAIMS = ("exp", "iat", "sub")
+"""A token without an expiry, an issue time or a subject is refused, whoever signed it."""
 
 
 class TokenVerifier:
@@ -102,41 +135,65 @@ class TokenVerifier:
             if self.jwks is not None:
                 # PyJWKClient fetches (and caches) keys with blocking I/O.
                 signing_key = await asyncio.to_thread(self.jwks.get_signing_key_from_jwt, token)
-                claims = jwt.decode(
-                    token, signing_key.key, algorithms=["RS256"], audience=self.audience, issuer=self.issuer
-                )
+                key, algorithm = signing_key.key, "RS256"
             else:
-                claims = jwt.decode(
-                    token, self.secret, algorithms=["HS256"], audience=self.audience, issuer=self.issuer
-                )
+                key, algorithm = self.secret, "HS256"
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=[algorithm],
+                audience=self.audience,
+                issuer=self.issuer,
+                options={"require": list(REQUIRED_CLAIMS)},
+            )
         except jwt.PyJWTError as exc:
             raise Unauthorized(f"Invalid bearer token: {exc}") from exc
         return principal_from_claims(claims)
 
 
 def principal_from_claims(claims: dict[str, Any]) -> Principal:
+    """The principal a verified token names; 401 when its claims do not make one."""
     kind = claims.get("kind", "user")
-    if kind not in ("user", "customer_user", "service"):
-        raise Unauthorized(f"Unknown token kind '{kind}'.")
-    subject = claims.get("sub")
-    if not subject:
+    subject = _text_claim(claims, "sub")
+    if subject is None:
         raise Unauthorized("The token names no subject (sub).")
-    office_id = claims.get("office_id")
-    if kind != "service" and not office_id:
+    name = _text_claim(claims, "name")
+    if kind == "service":
+        return ServiceCaller(subject=subject, name=name)
+    office_id = _text_claim(claims, "office_id")
+    if office_id is None:
         raise Unauthorized("The token names no office (office_id).")
-    roles = claims.get("roles") or []
-    if not isinstance(roles, list):
-        raise Unauthorized("The token's roles must be a list.")
-    return Principal(
-        kind=kind,
-        subject=str(subject),
-        name=claims.get("name"),
-        office_id=str(office_id) if office_id else None,
-        roles=frozenset(str(r) for r in roles),
-        customer_id=claims.get("customer_id"),
-        contact_id=claims.get("contact_id"),
-        claims=claims,
-    )
+    if kind == "user":
+        return OfficeUser(subject=subject, name=name, office_id=office_id, roles=_list_claim(claims, "roles"))
+    if kind == "customer_user":
+        customer_id, contact_id = _text_claim(claims, "customer_id"), _text_claim(claims, "contact_id")
+        if customer_id is None or contact_id is None:
+            raise Unauthorized("A portal token names its customer (customer_id) and contact (contact_id).")
+        return CustomerUser(
+            subject=subject,
+            name=name,
+            office_id=office_id,
+            customer_id=customer_id,
+            contact_id=contact_id,
+            portal_permissions=_list_claim(claims, "permissions"),
+        )
+    raise Unauthorized(f"Unknown token kind {kind!r}.")
+
+
+def _text_claim(claims: dict[str, Any], name: str) -> str | None:
+    value = claims.get(name)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise Unauthorized(f"The token's {name} must be a string.")
+    return value
+
+
+def _list_claim(claims: dict[str, Any], name: str) -> frozenset[str]:
+    value = claims.get(name) or []
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise Unauthorized(f"The token's {name} must be a list of strings.")
+    return frozenset(value)
 
 
 def issue_token(
@@ -146,7 +203,7 @@ def issue_token(
     office_id: str | None,
     roles: list[str] | None = None,
     name: str | None = None,
-    kind: PrincipalKind = "user",
+    kind: TokenKind = "user",
     ttl_seconds: int = 8 * 3600,
     **extra_claims: Any,
 ) -> str:

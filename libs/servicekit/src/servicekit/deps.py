@@ -1,4 +1,9 @@
-"""FastAPI dependencies every service's routes use: the caller, permissions, a unit of work, a session."""
+"""FastAPI dependencies every service's routes use: who is calling, what they may do, a unit of work.
+
+Routes name the caller by what they need, e.g. ``user: Editor`` (an office user whose role allows editing,
+403 otherwise) or ``caller: CurrentCustomerUser`` (a portal user); the office id of an `OfficeUser` is
+always set, so no route checks it again.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from servicekit.auth import Permission, Principal
+from servicekit.auth import CustomerUser, OfficeUser, Permission, Principal, ServiceCaller
 from servicekit.context import current_correlation_id
 from servicekit.problems import Forbidden, Unauthorized
 from servicekit.runtime import ServiceRuntime
@@ -31,49 +36,66 @@ async def get_principal(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     if credentials is None:
-        raise Unauthorized("Send a bearer token in the Authorization header.")
+        raise Unauthorized("Send a bearer token in the Authorization header.", invalid_token=False)
     return await runtime.verifier.verify(credentials.credentials)
 
 
-async def get_user(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
-    """An internal user of an office (not a portal user, not a service)."""
-    if principal.kind != "user":
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+async def get_office_user(principal: CurrentPrincipal) -> OfficeUser:
+    if not isinstance(principal, OfficeUser):
         raise Forbidden("This endpoint is for internal users.")
     return principal
 
 
-async def get_service(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
-    """Another service of the platform, for the internal endpoints."""
-    if principal.kind != "service":
+async def get_customer_user(principal: CurrentPrincipal) -> CustomerUser:
+    if not isinstance(principal, CustomerUser):
+        raise Forbidden("This endpoint is for portal users.")
+    return principal
+
+
+async def get_service(principal: CurrentPrincipal) -> ServiceCaller:
+    if not isinstance(principal, ServiceCaller):
         raise Forbidden("This endpoint is for the platform's services only.")
     return principal
 
 
-CurrentUser = Annotated[Principal, Depends(get_user)]
-CurrentService = Annotated[Principal, Depends(get_service)]
+CurrentUser = Annotated[OfficeUser, Depends(get_office_user)]
+CurrentCustomerUser = Annotated[CustomerUser, Depends(get_customer_user)]
+CurrentService = Annotated[ServiceCaller, Depends(get_service)]
 
 
-def require(permission: Permission) -> Callable[[Principal], Coroutine[Any, Any, Principal]]:
-    """A dependency that lets through only users whose roles grant `permission` (403 otherwise)."""
+def require(permission: Permission) -> Callable[[OfficeUser], Coroutine[Any, Any, OfficeUser]]:
+    """A dependency that lets through only office users whose roles grant `permission` (403 otherwise)."""
 
-    async def check(user: CurrentUser) -> Principal:
+    async def check(user: CurrentUser) -> OfficeUser:
         user.require(permission)
         return user
 
     return check
 
 
+Viewer = Annotated[OfficeUser, Depends(require(Permission.VIEW))]
+Creator = Annotated[OfficeUser, Depends(require(Permission.CREATE))]
+Editor = Annotated[OfficeUser, Depends(require(Permission.EDIT))]
+Deleter = Annotated[OfficeUser, Depends(require(Permission.DELETE))]
+Admin = Annotated[OfficeUser, Depends(require(Permission.ADMINISTER_OFFICE))]
+
+
 async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
-    """A read-only session for queries that change nothing."""
+    """A session for queries that change nothing."""
     async with runtime.session_factory() as session:
         yield session
 
 
-async def get_unit_of_work(runtime: RuntimeDep, user: CurrentUser) -> UnitOfWork:
+async def get_unit_of_work(runtime: RuntimeDep, principal: CurrentPrincipal) -> UnitOfWork:
+    """A unit of work, not yet open, acting as the caller (of whatever kind). `servicekit.transactions`
+    opens and commits it around the use case."""
     return UnitOfWork(
         runtime.session_factory,
         service_name=runtime.settings.service_name,
-        actor=user.actor,
+        actor=principal.actor,
         correlation_id=current_correlation_id(),
     )
 

@@ -1,12 +1,18 @@
-"""RFC 9457 problem details: every error answer of every service has this one shape.
+"""RFC 9457 problem details: every error answer of every service has this one shape, made here only.
 
 Validation errors name each offending field in ``errors`` (``field`` is a dotted path such as
 ``addresses.0.country``) and in ``detail``, so a client can show the message beside the field.
+
+Three sources of errors meet here: the kit's own `Problem`s (tokens, If-Match, cursors), request
+validation, and the domain's `domainkit` errors, whose kind decides the status (``DOMAIN_ERROR_STATUS``).
+Anything else is a bug: a 500 that says nothing of the cause and asks the client to close the connection,
+since the server drops it after such an error.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -14,10 +20,20 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from domainkit import Conflict, DomainError, InvalidField, NotAllowed, NotFound
 from servicekit.problems import Problem
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger(__name__)
+
+DOMAIN_ERROR_STATUS: dict[type[DomainError], tuple[int, str]] = {
+    NotFound: (404, "Not found"),
+    Conflict: (409, "Conflict"),
+    NotAllowed: (403, "Forbidden"),
+    InvalidField: (422, "Validation failed"),
+    DomainError: (400, "Bad request"),
+}
+"""The status and title each kind of domain refusal is answered with."""
 
 
 def problem_response(
@@ -27,7 +43,7 @@ def problem_response(
     request: Request,
     errors: list[dict[str, str]] | None = None,
     headers: dict[str, str] | None = None,
-    **extensions: Any,
+    extensions: Mapping[str, Any] | None = None,
 ) -> JSONResponse:
     body: dict[str, Any] = {
         "type": "about:blank",
@@ -38,7 +54,7 @@ def problem_response(
     }
     if errors:
         body["errors"] = errors
-    body.update(extensions)
+    body.update(extensions or {})
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
@@ -53,7 +69,14 @@ def _field_path(loc: tuple[int | str, ...]) -> str:
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
-        return problem_response(exc.status, exc.title, exc.detail, request, exc.errors, **exc.extensions)
+        return problem_response(
+            exc.status, exc.title, exc.detail, request, exc.errors, exc.headers, exc.extensions
+        )
+
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+        status, title = domain_status(exc)
+        return problem_response(status, title, exc.detail, request, exc.errors, extensions=exc.extensions)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -71,7 +94,18 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error")
-        return problem_response(500, "Internal error", "An unexpected error occurred.", request)
+        return problem_response(
+            500,
+            "Internal error",
+            "An unexpected error occurred.",
+            request,
+            headers={"Connection": "close"},
+        )
+
+
+def domain_status(error: DomainError) -> tuple[int, str]:
+    """The status and title of a domain error: those of the nearest kind it descends from."""
+    return next(DOMAIN_ERROR_STATUS[kind] for kind in type(error).__mro__ if kind in DOMAIN_ERROR_STATUS)
 
 
 def _reason(status: int) -> str:

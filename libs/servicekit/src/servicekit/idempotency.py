@@ -1,26 +1,41 @@
-"""Idempotency-Key on creates: a retried request replays the first answer instead of creating twice."""
+"""Idempotency-Key: a retried request replays the first answer instead of doing the work twice.
+
+The key is scoped to the caller (an office, a portal user, a service), and bound to the request it first
+came with: the same key with another method, path or body is a 422. `servicekit.transactions.answer_once`
+uses what is here inside its one transaction.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Annotated, Any
 
+from fastapi import Depends, Header, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from servicekit.auth import CustomerUser, OfficeUser, Principal
+from servicekit.deps import CurrentPrincipal
 from servicekit.messaging_tables import idempotency_keys
-from servicekit.problems import Problem
-from servicekit.unit_of_work import UnitOfWork
+from servicekit.problems import InvalidField
 
-CreatedT = TypeVar("CreatedT")
-CreatedHook = Callable[[CreatedT], Awaitable[None]]
+HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
+KEY_PATTERN = r"^[\x21-\x7e]{1,200}$"
+"""Printable ASCII without spaces, at most 200 characters (a UUID is the usual choice)."""
 _KEPT_HEADERS = frozenset({"etag", "location"})
+
+
+@dataclass(frozen=True)
+class IdempotentRequest:
+    scope: str
+    """Whose keys these are: an office's users share the office's keys."""
+    key: str
+    fingerprint: str
+    """What the request asked for; the same key with a different request is refused."""
 
 
 @dataclass(frozen=True)
@@ -30,98 +45,89 @@ class StoredResponse:
     headers: dict[str, str]
 
 
-def fingerprint(method: str, path: str, body: Any) -> str:
-    canonical = json.dumps([method, path, body], sort_keys=True, default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+def key_scope(principal: Principal) -> str:
+    if isinstance(principal, OfficeUser):
+        return principal.office_id
+    if isinstance(principal, CustomerUser):
+        return f"customer-user:{principal.subject}"
+    return f"service:{principal.subject}"
 
 
-async def find_response(
-    session: AsyncSession, office_id: str, key: str, request_fingerprint: str
-) -> StoredResponse | None:
+def fingerprint(method: str, path: str, body: bytes) -> str:
+    """A digest of the request; JSON bodies are compared by content, not by spacing or key order."""
+    try:
+        canonical: Any = json.loads(body) if body else None
+    except ValueError:
+        canonical = body.hex()
+    text_form = json.dumps([method, path, canonical], sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text_form.encode()).hexdigest()
+
+
+async def get_idempotent_request(
+    request: Request,
+    principal: CurrentPrincipal,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias=HEADER,
+            pattern=KEY_PATTERN,
+            description="Any unique string (a UUID): a repeated request with the same key and body "
+            "answers as the first did, with `Idempotent-Replayed: true`.",
+        ),
+    ] = None,
+) -> IdempotentRequest | None:
+    if idempotency_key is None:
+        return None
+    body = await request.body()  # read once by FastAPI already; Starlette keeps it
+    return IdempotentRequest(
+        scope=key_scope(principal),
+        key=idempotency_key,
+        fingerprint=fingerprint(request.method, request.url.path, body),
+    )
+
+
+IdempotencyDep = Annotated[IdempotentRequest | None, Depends(get_idempotent_request)]
+
+
+async def wait_for_twins(session: AsyncSession, request: IdempotentRequest) -> None:
+    """Hold the key for this transaction: a twin request with the same key waits here until this one
+    commits (and then finds its answer) or rolls back (and then does the work itself)."""
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtextextended(:lock, 0))"),
+        {"lock": f"idempotency:{request.scope}:{request.key}"},
+    )
+
+
+async def stored_response(session: AsyncSession, request: IdempotentRequest) -> StoredResponse | None:
     row = (
         await session.execute(
             select(idempotency_keys).where(
-                idempotency_keys.c.office_id == office_id, idempotency_keys.c.key == key
+                idempotency_keys.c.office_id == request.scope, idempotency_keys.c.key == request.key
             )
         )
     ).first()
     if row is None:
         return None
-    if row.request_fingerprint != request_fingerprint:
-        raise Problem(
-            "This Idempotency-Key was already used for a different request.",
-            status=422,
-            errors=[{"field": "Idempotency-Key", "message": "already used for a different request"}],
-        )
+    if row.request_fingerprint != request.fingerprint:
+        raise InvalidField(HEADER, "was already used for a different request")
     return StoredResponse(row.status_code, row.response, dict(row.headers))
 
 
-async def remember_response(
-    session: AsyncSession,
-    office_id: str,
-    key: str,
-    request_fingerprint: str,
-    response: StoredResponse,
-) -> None:
-    """Store the answer in the creating transaction. A concurrent request with the same key makes
-    this insert fail on the primary key, which rolls back that request's create."""
+async def remember(session: AsyncSession, request: IdempotentRequest, response: JSONResponse) -> None:
+    """Store the answer in the transaction that did the work, so both commit or neither does."""
+    headers = {k: v for k, v in response.headers.items() if k.lower() in _KEPT_HEADERS}
     await session.execute(
         idempotency_keys.insert().values(
-            office_id=office_id,
-            key=key,
-            request_fingerprint=request_fingerprint,
+            office_id=request.scope,
+            key=request.key,
+            request_fingerprint=request.fingerprint,
             status_code=response.status_code,
-            response=response.body,
-            headers=response.headers,
+            response=json.loads(bytes(response.body)),
+            headers=headers,
         )
     )
 
 
-async def answer_once(
-    *,
-    key: str | None,
-    office_id: str,
-    fingerprint: str,
-    uow: UnitOfWork,
-    session_factory: async_sessionmaker[AsyncSession],
-    create: Callable[[CreatedHook[CreatedT] | None], Awaitable[CreatedT]],
-    answer: Callable[[CreatedT], JSONResponse],
-    race_errors: tuple[type[Exception], ...] = (IntegrityError,),
-) -> JSONResponse:
-    """Run a create at most once per Idempotency-Key and answer every repeat as the first time.
-
-    `create(hook)` runs the use case in `uow` and calls `hook(created)` inside its transaction, where the
-    answer is stored with the record, so both commit or neither does. Without a key it just creates.
-    A concurrent twin that wins the race makes ours fail with one of `race_errors` and roll back; the
-    twin's stored answer is then replayed.
-    """
-    if key is None:
-        return answer(await create(None))
-    if (stored := await _stored(session_factory, office_id, key, fingerprint)) is not None:
-        return _replay(stored)
-
-    async def remember(created: CreatedT) -> None:
-        response = answer(created)
-        headers = {k: v for k, v in response.headers.items() if k.lower() in _KEPT_HEADERS}
-        stored = StoredResponse(response.status_code, json.loads(bytes(response.body)), headers)
-        await remember_response(uow.session, office_id, key, fingerprint, stored)
-
-    try:
-        created = await create(remember)
-    except race_errors:
-        if (stored := await _stored(session_factory, office_id, key, fingerprint)) is None:
-            raise
-        return _replay(stored)
-    return answer(created)
-
-
-async def _stored(
-    session_factory: async_sessionmaker[AsyncSession], office_id: str, key: str, fingerprint: str
-) -> StoredResponse | None:
-    async with session_factory() as session:
-        return await find_response(session, office_id, key, fingerprint)
-
-
-def _replay(stored: StoredResponse) -> JSONResponse:
+def replay(stored: StoredResponse) -> JSONResponse:
     headers = {**stored.headers, REPLAYED_HEADER: "true"}
     return JSONResponse(stored.body, status_code=stored.status_code, headers=headers)

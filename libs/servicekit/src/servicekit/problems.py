@@ -1,5 +1,6 @@
-"""The errors a service answers with, as plain exceptions: domain and service code raise them without
-knowing about HTTP frameworks; `servicekit.errors` turns them into RFC 9457 problem documents."""
+"""The errors the kit itself answers with (a bad token, a stale If-Match, a foreign cursor), as plain
+exceptions with their HTTP status. Services' domain and use-case code raise `domainkit` errors instead;
+`servicekit.errors` turns both into RFC 9457 problem documents."""
 
 from __future__ import annotations
 
@@ -19,10 +20,12 @@ class Problem(Exception):
         status: int | None = None,
         title: str | None = None,
         errors: list[dict[str, str]] | None = None,
+        headers: dict[str, str] | None = None,
         **extensions: Any,
     ) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.headers = headers
         if status is not None:
             self.status = status
         if title is not None:
@@ -44,7 +47,13 @@ class Forbidden(Problem):
 
 
 class Unauthorized(Problem):
+    """No token, or one that is not valid: the answer names the scheme to use (RFC 6750)."""
+
     status, title = 401, "Unauthorized"
+
+    def __init__(self, detail: str, *, invalid_token: bool = True) -> None:
+        challenge = 'Bearer error="invalid_token"' if invalid_token else "Bearer"
+        super().__init__(detail, headers={"WWW-Authenticate": challenge})
 
 
 class PreconditionFailed(Problem):

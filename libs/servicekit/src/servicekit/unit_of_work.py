@@ -2,6 +2,10 @@
 
 Handlers call ``uow.record(...)`` for each event; ``commit()`` writes them to the outbox in the same
 transaction as the state change, so an event exists exactly when its change does.
+
+Use cases never open or commit one: they receive it open from `servicekit.transactions` (or from the
+consumer, for event handlers). Opening an open unit of work is a bug and raises, rather than quietly
+replacing the session and losing the outer transaction's work.
 """
 
 from __future__ import annotations
@@ -41,6 +45,10 @@ class UnitOfWork:
         return self._session
 
     async def __aenter__(self) -> UnitOfWork:
+        if self._session is not None:
+            raise RuntimeError(
+                "This unit of work is already open; a use case gets it open and never opens it."
+            )
         self._session = self._session_factory()
         await self._session.begin()
         self._events = []

@@ -3,7 +3,15 @@ import time
 import jwt
 import pytest
 
-from servicekit.auth import Permission, TokenVerifier, issue_token, principal_from_claims
+from servicekit.auth import (
+    CustomerUser,
+    OfficeUser,
+    Permission,
+    ServiceCaller,
+    TokenVerifier,
+    issue_token,
+    principal_from_claims,
+)
 from servicekit.problems import Forbidden, Unauthorized
 from servicekit.settings import JwtSettings, ServiceSettings
 
@@ -13,6 +21,7 @@ SETTINGS = JwtSettings(jwt_secret="s" * 40, jwt_issuer="crm-test", jwt_audience=
 async def test_a_token_issued_is_verified_with_office_roles_and_name():
     token = issue_token(SETTINGS, subject="u1", office_id="o1", roles=["manager"], name="Kari")
     principal = await TokenVerifier(SETTINGS).verify(token)
+    assert isinstance(principal, OfficeUser)
     assert (principal.subject, principal.office_id, principal.name) == ("u1", "o1", "Kari")
     assert principal.can(Permission.EDIT)
     assert not principal.can(Permission.ADMINISTER_OFFICE)
@@ -47,8 +56,35 @@ def test_a_user_token_must_name_an_office():
 
 def test_a_service_token_needs_no_office():
     principal = principal_from_claims({"sub": "search", "kind": "service"})
-    assert principal.kind == "service"
-    assert principal.office_id is None
+    assert principal == ServiceCaller(subject="search", name=None)
+    assert principal.actor.kind == "service"
+
+
+def test_a_portal_token_names_its_customer_and_contact():
+    claims = {"sub": "p1", "kind": "customer_user", "office_id": "o", "customer_id": "c", "contact_id": "k"}
+    principal = principal_from_claims({**claims, "permissions": ["view"]})
+    assert isinstance(principal, CustomerUser)
+    assert (principal.customer_id, principal.contact_id, principal.portal_permissions) == ("c", "k", {"view"})
+    assert principal.actor.kind == "customer_user"
+    with pytest.raises(Unauthorized, match="customer"):
+        principal_from_claims({**claims, "customer_id": None})
+
+
+@pytest.mark.parametrize("missing", ["exp", "iat", "sub"])
+async def test_a_token_without_exp_iat_or_sub_is_refused_though_well_signed(missing):
+    now = int(time.time())
+    claims = {"iss": "crm-test", "aud": "crm", "sub": "u", "office_id": "o", "iat": now, "exp": now + 60}
+    del claims[missing]
+    token = jwt.encode(claims, SETTINGS.jwt_secret, algorithm="HS256")
+    with pytest.raises(Unauthorized, match=missing) as refused:
+        await TokenVerifier(SETTINGS).verify(token)
+    assert refused.value.headers == {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+
+
+@pytest.mark.parametrize("claims", [{"roles": "office_admin"}, {"roles": [1]}, {"office_id": 7}, {"sub": 5}])
+def test_claims_of_the_wrong_type_are_refused(claims):
+    with pytest.raises(Unauthorized):
+        principal_from_claims({"sub": "u", "office_id": "o", **claims})
 
 
 @pytest.mark.parametrize(

@@ -1,14 +1,20 @@
 """Problem details, ETags, cursors: the HTTP mechanics every service shares."""
 
+import dataclasses
+import uuid
+from collections.abc import Awaitable, Callable
+
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, Field
 
+import domainkit as domain
 from servicekit.errors import install_problem_handlers
 from servicekit.etag import check_version, etag_for, expected_version
 from servicekit.pagination import decode_cursor, encode_cursor
 from servicekit.problems import Conflict, InvalidField, PreconditionFailed, PreconditionRequired, Problem
+from servicekit.storable import find_unstorable
 
 
 class Thing(BaseModel):
@@ -52,11 +58,45 @@ def test_a_raised_problem_keeps_its_status_and_errors():
     assert response.json()["errors"] == [{"field": "name", "message": "taken"}]
 
 
-def test_an_unexpected_error_answers_500_without_leaking_internals():
+def test_an_unexpected_error_answers_500_without_leaking_internals_and_closes_the_connection():
     response = TestClient(an_app(), raise_server_exceptions=False).get("/boom")
     assert response.status_code == 500
     assert "secret" not in response.text
     assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["connection"] == "close"
+
+
+def failing_with(error: Exception) -> Callable[[], Awaitable[None]]:
+    async def fail() -> None:
+        raise error
+
+    return fail
+
+
+def test_domain_errors_become_problems_by_their_kind():
+    app = an_app()
+
+    class NumberTaken(domain.Conflict):
+        pass
+
+    raised: dict[str, Exception] = {
+        "missing": domain.NotFound("No such thing."),
+        "taken": NumberTaken(
+            "Number 7 is taken.", errors=[{"field": "number", "message": "taken"}], holder="x"
+        ),
+        "refused": domain.NotAllowed("Admins only.", permission="administer_office"),
+        "invalid": domain.InvalidField("size", "must be positive"),
+    }
+    for name, error in raised.items():
+        app.add_api_route(f"/{name}", failing_with(error))
+    client = TestClient(app)
+    assert client.get("/missing").status_code == 404
+    taken = client.get("/taken")
+    assert (taken.status_code, taken.json()["holder"]) == (409, "x")
+    assert taken.json()["errors"] == [{"field": "number", "message": "taken"}]
+    assert client.get("/refused").json()["permission"] == "administer_office"
+    invalid = client.get("/invalid")
+    assert (invalid.status_code, invalid.json()["errors"][0]["field"]) == (422, "size")
 
 
 def test_unknown_paths_are_problems_too():
@@ -76,10 +116,18 @@ def test_if_match_is_required_where_asked():
     assert expected_version(None, required=False) is None
 
 
-def test_a_malformed_if_match_is_a_400():
+@pytest.mark.parametrize("header", ["yesterday", '"3', "3", 'W/"3"x', '"a b"'])
+def test_a_malformed_if_match_is_a_400_naming_the_header(header):
     with pytest.raises(Problem) as raised:
-        expected_version("yesterday", required=True)
+        expected_version(header, required=True)
     assert raised.value.status == 400
+    assert raised.value.errors == [{"field": "If-Match", "message": 'must be an ETag such as "3"'}]
+
+
+@pytest.mark.parametrize("header", ['"abc"', 'W/"x1"', '"3", "4"', '"99999999999999"'])
+def test_an_entity_tag_that_is_not_ours_matches_no_version(header):
+    with pytest.raises(PreconditionFailed, match="no version"):
+        check_version(3, expected_version(header, required=True))
 
 
 def test_a_stale_version_fails_the_precondition():
@@ -91,9 +139,45 @@ def test_a_stale_version_fails_the_precondition():
 
 
 def test_a_cursor_round_trips_and_a_forged_one_is_refused_naming_the_field():
-    position = ["østbø as", "5f0c"]
-    assert decode_cursor(encode_cursor(position), 2) == position
-    for forged in ["garbage!", encode_cursor(["only one"]), encode_cursor({"a": 1})]:  # type: ignore[arg-type]
+    an_id = uuid.uuid4()
+    assert decode_cursor(encode_cursor(["østbø as", str(an_id)]), (str, uuid.UUID)) == ("østbø as", an_id)
+    forged = [
+        "garbage!",
+        "%%%",
+        encode_cursor(["only one"]),
+        encode_cursor({"a": 1}),  # type: ignore[arg-type]
+        encode_cursor(["name", "not-a-uuid"]),
+        encode_cursor([1, str(an_id)]),
+        encode_cursor(["nul\x00", str(an_id)]),
+        encode_cursor(["x", str(an_id), "extra"]),
+    ]
+    for cursor in forged:
         with pytest.raises(InvalidField) as raised:
-            decode_cursor(forged, 2)
+            decode_cursor(cursor, (str, uuid.UUID))
         assert raised.value.errors == [{"field": "cursor", "message": "is not a cursor this list gave out"}]
+
+
+@pytest.mark.parametrize("position", [[True], ["7"], [7.5], [None]])
+def test_a_number_cursor_takes_only_whole_numbers(position):
+    with pytest.raises(InvalidField):
+        decode_cursor(encode_cursor(position), (int,))
+    assert decode_cursor(encode_cursor([7]), (int,)) == (7,)
+
+
+def test_text_postgresql_cannot_store_is_found_with_its_path():
+    assert find_unstorable({"name": "ok", "tags": ["a", "b\x00"]}) == (
+        "tags.1",
+        "must not contain the NUL character",
+    )
+    assert find_unstorable({"custom_fields": {"\ud800": 1}})[0] == "custom_fields.\\ud800"  # type: ignore[index]
+    assert find_unstorable({"name": "Østbø ✓", "n": 1, "b": True, "x": None}) is None
+
+
+def test_not_sent_differs_from_null_and_is_left_out():
+    @dataclasses.dataclass
+    class Patch:
+        name: str | domain.NotSent | None = domain.NOT_SENT
+        segment: str | domain.NotSent | None = domain.NOT_SENT
+
+    assert domain.sent_fields(Patch(segment=None)) == {"segment": None}
+    assert not domain.NOT_SENT
