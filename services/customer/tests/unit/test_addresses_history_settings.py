@@ -12,7 +12,7 @@ from customer.domain.settings import (
     check_customer_number,
     organisation_number_required,
 )
-from servicekit.problems import InvalidField, NotFound
+from domainkit import InvalidField, NotFound
 
 
 def an_address(kind="invoice", **fields):

@@ -16,7 +16,7 @@ from customer.domain.category import (
     rename,
 )
 from customer.service.categories import to_state
-from servicekit.problems import Conflict, InvalidField
+from domainkit import Conflict, InvalidField
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 LATER = NOW + timedelta(minutes=5)

@@ -13,7 +13,7 @@ from customer.domain.custom_fields import (
     validate_values,
     values_broken_by,
 )
-from servicekit.problems import InvalidField
+from domainkit import InvalidField
 
 TEXT = FieldDefinition("note", "Note", "text")
 NUMBER = FieldDefinition("employees", "Employees", "number")

@@ -3,8 +3,10 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from pydantic import ValidationError
 
 from customer.api.schemas import CustomerCreate, CustomerPatch
+from customer.domain.commands import CustomerDetails
 from customer.domain.customer import (
     Owner,
     apply_changes,
@@ -14,7 +16,7 @@ from customer.domain.customer import (
     reactivate,
 )
 from customer.domain.numbering import format_number, sequence_scope
-from servicekit.problems import Conflict, InvalidField
+from domainkit import NOT_SENT, Conflict, InvalidField
 
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
 
@@ -100,16 +102,24 @@ def test_the_api_shape_translates_to_domain_names_and_types():
     body = CustomerCreate.model_validate(
         {"name": " Acme ", "global": True, "owner": {"id": "u1", "name": "Kari"}, "category_ids": []}
     )
-    assert body.domain_values() == {
-        "name": "Acme",
-        "is_global": True,
-        "owner": Owner("u1", "Kari"),
-        "category_ids": (),
-    }
+    assert body.details() == CustomerDetails(
+        name="Acme", is_global=True, owner=Owner("u1", "Kari"), category_ids=()
+    )
+    assert body.details().segment is NOT_SENT
 
 
-@pytest.mark.parametrize("field", ["name", "type", "vat_mode"])
-def test_a_patch_cannot_clear_what_every_customer_must_have(field):
-    with pytest.raises(InvalidField) as raised:
-        CustomerPatch.model_validate({field: None}).domain_values()
-    assert raised.value.errors[0]["field"] == field
+@pytest.mark.parametrize(
+    "field",
+    ["name", "type", "vat_mode", "tax_ids", "category_ids", "custom_fields", "external_ids", "global"],
+)
+def test_a_patch_cannot_send_null_for_what_every_customer_must_have(field):
+    with pytest.raises(ValidationError) as raised:
+        CustomerPatch.model_validate({field: None})
+    assert raised.value.errors()[0]["loc"][0] == field
+
+
+@pytest.mark.parametrize("field", ["global", "type"])
+def test_the_openapi_schema_does_not_offer_null_for_them_either(field):
+    schema = CustomerPatch.model_json_schema(by_alias=True)["properties"][field]
+    assert "default" not in schema
+    assert "null" not in str(schema)

@@ -7,7 +7,7 @@ import pytest
 
 from customer.domain.customer import new_customer
 from customer.domain.project_link import new_project_link
-from servicekit.problems import Conflict, InvalidField
+from domainkit import Conflict, InvalidField
 
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
 CUSTOMER = new_customer(office_id="o1", customer_number="1", name="Acme AS", created_by="u1", now=NOW)

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from customer.adapters.tables import categories, customers
 from customer.domain.category import Category
-from servicekit.problems import Conflict
+from domainkit import Conflict
 
 _FIELDS = frozenset(categories.c.keys())
 

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from customer.adapters.tables import custom_field_definitions, customers
 from customer.domain.custom_fields import FieldDefinition
-from servicekit.problems import Conflict
+from domainkit import Conflict
 
 _table = custom_field_definitions
 

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from customer.adapters.tables import project_links
 from customer.domain.project_link import ProjectLink
-from servicekit.problems import Conflict
+from domainkit import Conflict
 
 LinkPosition = tuple[datetime, uuid.UUID]
 """Where a page ends: the (created_at, id) of its last link."""

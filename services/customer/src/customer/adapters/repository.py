@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, delete, func, insert, or_, select, tuple_, update
+from sqlalchemy import Row, Select, and_, delete, func, insert, or_, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from customer.adapters.tables import addresses, customers, external_ids, number_sequences
 from customer.domain.addresses import Address
 from customer.domain.customer import Customer, Owner, TaxId
-from servicekit.problems import Conflict
+from domainkit import Conflict
 
 # Customer fields kept in tables of their own.
 _NOT_IN_CUSTOMERS_TABLE = {"addresses", "owner", "tax_ids", "category_ids", "is_global"}
@@ -114,7 +114,11 @@ async def get_by_external_id(
 
 
 async def list_page(
-    session: AsyncSession, office_id: str, filters: ListFilter, after: tuple[str, str] | None, limit: int
+    session: AsyncSession,
+    office_id: str,
+    filters: ListFilter,
+    after: tuple[str, uuid.UUID] | None,
+    limit: int,
 ) -> list[Customer]:
     """One page ordered by name (case-insensitive), then id; `after` is the last (name, id) seen."""
     sort_name = func.lower(customers.c.name)
@@ -130,7 +134,7 @@ async def list_page(
             )
         )
     if after is not None:
-        query = query.where(tuple_(sort_name, customers.c.id) > tuple_(after[0], uuid.UUID(after[1])))
+        query = query.where(tuple_(sort_name, customers.c.id) > tuple_(after[0], after[1]))
     return await _fetch(session, query.order_by(sort_name, customers.c.id).limit(limit))
 
 
@@ -221,11 +225,38 @@ async def next_number(session: AsyncSession, scope: str) -> int:
     return int((await session.execute(statement)).scalar_one())
 
 
-async def number_in_use(session: AsyncSession, office_id: str, number: str) -> bool:
-    """Whether a customer the office sees (its own or a global one) already has this number. A drawn
-    number must be free in both scopes: a global customer also counts among its office's numbers."""
-    query = select(customers.c.id).where(visible_to(office_id), customers.c.customer_number == number)
-    return (await session.execute(query)).first() is not None
+async def lock_number(session: AsyncSession, number: str) -> None:
+    """Hold a customer number for this transaction, whatever the office: creates and renumbers of the
+    same number anywhere take turns, so the check that follows sees the other's outcome."""
+    await _lock(session, f"customer-number:{number}")
+
+
+async def lock_external_id(session: AsyncSession, office_id: str, system: str, value: str) -> None:
+    """Hold an external id for this transaction: two syncs of one id take turns, so the second finds the
+    customer the first created instead of creating a twin."""
+    await _lock(session, f"external-id:{office_id}:{system}:{value}")
+
+
+async def _lock(session: AsyncSession, name: str) -> None:
+    await session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:name, 0))"), {"name": name})
+
+
+async def number_in_use(
+    session: AsyncSession,
+    office_id: str,
+    number: str,
+    *,
+    everywhere: bool = False,
+    other_than: uuid.UUID | None = None,
+) -> bool:
+    """Whether another customer already has this number where it would be seen: for a local customer,
+    among its office's own and the global ones; for a global customer (`everywhere`), in any office."""
+    query = select(customers.c.id).where(customers.c.customer_number == number)
+    if not everywhere:
+        query = query.where(visible_to(office_id))
+    if other_than is not None:
+        query = query.where(customers.c.id != other_than)
+    return (await session.execute(query.limit(1))).first() is not None
 
 
 async def holder_of_organisation_number(

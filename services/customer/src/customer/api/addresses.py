@@ -3,26 +3,24 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, status
+from fastapi import APIRouter, status
 from fastapi.responses import JSONResponse
 
 from customer.adapters import repository
 from customer.api.schemas import AddressCreate, AddressOut, AddressPatch
 from customer.domain.addresses import Address, find
+from customer.domain.commands import AddAddress, ChangeAddress, RemoveAddress
 from customer.domain.customer import Customer
 from customer.service import addresses as use_cases
-from servicekit.auth import Permission, Principal
-from servicekit.deps import SessionDep, UnitOfWorkDep, require
-from servicekit.etag import etag_for, expected_version
-from servicekit.problems import NotFound
+from domainkit import NotFound
+from servicekit.deps import Editor, SessionDep, UnitOfWorkDep, Viewer
+from servicekit.etag import IfMatch, etag_for, expected_version
+from servicekit.openapi import responses
+from servicekit.transactions import run_in_transaction
 
 router = APIRouter(prefix="/v1/customers/{customer_id}/addresses", tags=["addresses"])
-
-Viewer = Annotated[Principal, Depends(require(Permission.VIEW))]
-Editor = Annotated[Principal, Depends(require(Permission.EDIT))]
-IfMatch = Annotated[str | None, Header(description="ETag of the customer version you read")]
+_CHANGES = responses(400, 403, 404, 412, 422)
 
 
 def _address_json(address: Address) -> dict[str, object]:
@@ -33,22 +31,26 @@ def _addresses(customer: Customer) -> list[dict[str, object]]:
     return [_address_json(a) for a in customer.addresses]
 
 
-@router.get("", response_model=list[AddressOut])
+@router.get("", response_model=list[AddressOut], responses=responses(403, 404, 422))
 async def list_addresses(customer_id: uuid.UUID, user: Viewer, session: SessionDep) -> JSONResponse:
-    assert user.office_id is not None
     customer = await repository.get(session, customer_id, user.office_id)
     if customer is None:
         raise NotFound(f"No customer {customer_id} in your office.")
     return JSONResponse(_addresses(customer), headers={"ETag": etag_for(customer.version)})
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=AddressOut)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=AddressOut,
+    responses=responses(400, 403, 404, 412, 422, success=(201,)),
+)
 async def add_address(
     customer_id: uuid.UUID, body: AddressCreate, user: Editor, uow: UnitOfWorkDep, if_match: IfMatch = None
 ) -> JSONResponse:
     """The first address becomes the headquarters; `headquarters: true` moves it to this one."""
-    version = expected_version(if_match, required=False)
-    customer, address = await use_cases.add_address(uow, user, customer_id, version, body.model_dump())
+    command = AddAddress(customer_id, body.details(), expected_version(if_match, required=False))
+    customer, address = await run_in_transaction(uow, lambda uow: use_cases.add_address(uow, user, command))
     return JSONResponse(
         _address_json(address),
         status_code=status.HTTP_201_CREATED,
@@ -59,7 +61,7 @@ async def add_address(
     )
 
 
-@router.patch("/{address_id}", response_model=AddressOut)
+@router.patch("/{address_id}", response_model=AddressOut, responses=_CHANGES)
 async def change_address(
     customer_id: uuid.UUID,
     address_id: uuid.UUID,
@@ -68,20 +70,19 @@ async def change_address(
     uow: UnitOfWorkDep,
     if_match: IfMatch = None,
 ) -> JSONResponse:
-    version = expected_version(if_match, required=False)
-    customer = await use_cases.change_address(uow, user, customer_id, address_id, version, body.changes())
-    address = find(customer.addresses, address_id)
-    return JSONResponse(
-        _address_json(address),
-        headers={"ETag": etag_for(customer.version)},
+    command = ChangeAddress(
+        customer_id, address_id, body.details(), expected_version(if_match, required=False)
     )
+    customer = await run_in_transaction(uow, lambda uow: use_cases.change_address(uow, user, command))
+    address = find(customer.addresses, address_id)
+    return JSONResponse(_address_json(address), headers={"ETag": etag_for(customer.version)})
 
 
-@router.delete("/{address_id}", response_model=list[AddressOut])
+@router.delete("/{address_id}", response_model=list[AddressOut], responses=_CHANGES)
 async def remove_address(
     customer_id: uuid.UUID, address_id: uuid.UUID, user: Editor, uow: UnitOfWorkDep, if_match: IfMatch = None
 ) -> JSONResponse:
     """Removing the headquarters hands it to the first remaining address. Answers the remaining addresses."""
-    version = expected_version(if_match, required=False)
-    customer = await use_cases.remove_address(uow, user, customer_id, address_id, version)
+    command = RemoveAddress(customer_id, address_id, expected_version(if_match, required=False))
+    customer = await run_in_transaction(uow, lambda uow: use_cases.remove_address(uow, user, command))
     return JSONResponse(_addresses(customer), headers={"ETag": etag_for(customer.version)})

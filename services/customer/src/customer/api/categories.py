@@ -15,24 +15,24 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from customer.adapters import category_repository
 from customer.domain.category import MAX_NAME_LENGTH, Category
 from customer.service import categories as use_cases
-from servicekit.auth import Permission, Principal
-from servicekit.deps import SessionDep, UnitOfWorkDep, require
-from servicekit.etag import etag_for, expected_version
+from domainkit import NotFound
+from servicekit.api_fields import not_null
+from servicekit.deps import Admin, SessionDep, UnitOfWorkDep, Viewer
+from servicekit.etag import IfMatch, etag_for, expected_version
+from servicekit.openapi import responses
 from servicekit.pagination import Page
-from servicekit.problems import InvalidField, NotFound
+from servicekit.transactions import run_in_transaction
 
 router = APIRouter(prefix="/v1/categories", tags=["categories"])
 
-Viewer = Annotated[Principal, Depends(require(Permission.VIEW))]
-Admin = Annotated[Principal, Depends(require(Permission.ADMINISTER_OFFICE))]
-IfMatch = Annotated[str | None, Header(description='ETag of the version you read, e.g. "3"')]
+_CHANGES = responses(400, 403, 404, 409, 412, 422)
 
 
 class CategoryOut(BaseModel):
@@ -52,6 +52,7 @@ class CategoryCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(
+        max_length=MAX_NAME_LENGTH,
         description=f"1 to {MAX_NAME_LENGTH} characters, unique in the office ignoring case",
         examples=["Hotel"],
     )
@@ -60,7 +61,7 @@ class CategoryCreate(BaseModel):
 class CategoryPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, description="The new name; unique in the office ignoring case")
+    name: str = not_null(description="The new name; unique in the office ignoring case")
 
 
 def _out(category: Category, in_use_count: int) -> CategoryOut:
@@ -84,7 +85,7 @@ async def _answer(session: SessionDep, category: Category, status_code: int = 20
     return JSONResponse(body, status_code=status_code, headers={"ETag": etag_for(category.version)})
 
 
-@router.get("", response_model=Page[CategoryOut])
+@router.get("", response_model=Page[CategoryOut], responses=responses(403, 422, etag=False))
 async def list_categories(
     user: Viewer,
     session: SessionDep,
@@ -93,34 +94,37 @@ async def list_categories(
     ] = True,
 ) -> Page[CategoryOut]:
     """The office's categories, active first, then by name; the whole list in one page."""
-    assert user.office_id is not None
     found = await category_repository.list_with_use(
         session, user.office_id, include_inactive=include_inactive
     )
     return Page[CategoryOut](items=[_out(category, in_use) for category, in_use in found])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=CategoryOut)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CategoryOut,
+    responses=responses(403, 409, 422, success=(201,)),
+)
 async def create_category(
     body: CategoryCreate, user: Admin, uow: UnitOfWorkDep, session: SessionDep
 ) -> JSONResponse:
     """Office admins only. A name already used in the office (ignoring case) is a 409 naming `name`."""
-    category = await use_cases.create_category(uow, user, body.name)
+    category = await run_in_transaction(uow, lambda uow: use_cases.create_category(uow, user, body.name))
     answer = await _answer(session, category, status.HTTP_201_CREATED)
     answer.headers["Location"] = f"{router.prefix}/{category.id}"
     return answer
 
 
-@router.get("/{category_id}", response_model=CategoryOut)
+@router.get("/{category_id}", response_model=CategoryOut, responses=responses(403, 404, 422))
 async def get_category(category_id: uuid.UUID, user: Viewer, session: SessionDep) -> JSONResponse:
-    assert user.office_id is not None
     category = await category_repository.get(session, category_id, user.office_id)
     if category is None:
         raise NotFound(f"No category {category_id} in your office.")
     return await _answer(session, category)
 
 
-@router.patch("/{category_id}", response_model=CategoryOut)
+@router.patch("/{category_id}", response_model=CategoryOut, responses=_CHANGES)
 async def rename_category(
     category_id: uuid.UUID,
     body: CategoryPatch,
@@ -130,36 +134,47 @@ async def rename_category(
     if_match: IfMatch = None,
 ) -> JSONResponse:
     """Office admins only: rename. If-Match is honoured when given (412 when stale)."""
-    if "name" in body.model_fields_set and body.name is None:
-        raise InvalidField("name", "cannot be cleared")
+    name = body.name if "name" in body.model_fields_set else None
     version = expected_version(if_match, required=False)
-    category = await use_cases.rename_category(uow, user, category_id, body.name, version)
+    category = await run_in_transaction(
+        uow, lambda uow: use_cases.rename_category(uow, user, category_id, name, version)
+    )
     return await _answer(session, category)
 
 
-@router.post("/{category_id}/deactivate", response_model=CategoryOut)
+@router.post("/{category_id}/deactivate", response_model=CategoryOut, responses=_CHANGES)
 async def deactivate_category(
     category_id: uuid.UUID, user: Admin, uow: UnitOfWorkDep, session: SessionDep, if_match: IfMatch = None
 ) -> JSONResponse:
     """Office admins only. Customers that have the category keep it; no customer can be given it."""
     version = expected_version(if_match, required=False)
-    return await _answer(session, await use_cases.deactivate_category(uow, user, category_id, version))
+    category = await run_in_transaction(
+        uow, lambda uow: use_cases.deactivate_category(uow, user, category_id, version)
+    )
+    return await _answer(session, category)
 
 
-@router.post("/{category_id}/reactivate", response_model=CategoryOut)
+@router.post("/{category_id}/reactivate", response_model=CategoryOut, responses=_CHANGES)
 async def reactivate_category(
     category_id: uuid.UUID, user: Admin, uow: UnitOfWorkDep, session: SessionDep, if_match: IfMatch = None
 ) -> JSONResponse:
     version = expected_version(if_match, required=False)
-    return await _answer(session, await use_cases.reactivate_category(uow, user, category_id, version))
+    category = await run_in_transaction(
+        uow, lambda uow: use_cases.reactivate_category(uow, user, category_id, version)
+    )
+    return await _answer(session, category)
 
 
-@router.delete("/{category_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/{category_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=responses(400, 403, 404, 409, 412, 422, success=(204,), etag=False),
+)
 async def delete_category(
     category_id: uuid.UUID, user: Admin, uow: UnitOfWorkDep, if_match: IfMatch = None
 ) -> Response:
     """Office admins only, and only while no customer has the category: otherwise 409 with
     `in_use_count` (deactivate it instead)."""
     version = expected_version(if_match, required=False)
-    await use_cases.delete_category(uow, user, category_id, version)
+    await run_in_transaction(uow, lambda uow: use_cases.delete_category(uow, user, category_id, version))
     return Response(status_code=status.HTTP_204_NO_CONTENT)

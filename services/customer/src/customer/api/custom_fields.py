@@ -12,24 +12,33 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Response, status
+from fastapi import APIRouter, Path, Response, status
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from customer.adapters import custom_field_repository
-from customer.domain.custom_fields import FieldDefinition, FieldType
+from customer.domain.commands import CustomFieldChanges, DefineCustomField
+from customer.domain.custom_fields import (
+    MAX_LABEL_LENGTH,
+    MAX_OPTION_LENGTH,
+    MAX_OPTIONS,
+    FieldDefinition,
+    FieldType,
+)
 from customer.service import custom_fields as use_cases
-from servicekit.auth import Permission, Principal
-from servicekit.deps import SessionDep, UnitOfWorkDep, require
-from servicekit.etag import etag_for, expected_version
+from domainkit import NotFound
+from servicekit.api_fields import not_null
+from servicekit.deps import Admin, SessionDep, UnitOfWorkDep, Viewer
+from servicekit.etag import IfMatch, etag_for, expected_version
+from servicekit.openapi import responses
 from servicekit.pagination import Page
-from servicekit.problems import NotFound
+from servicekit.transactions import run_in_transaction
 
 router = APIRouter(prefix="/v1/custom-fields", tags=["custom fields"])
+Option = Annotated[str, Field(max_length=MAX_OPTION_LENGTH)]
 
-Viewer = Annotated[Principal, Depends(require(Permission.VIEW))]
-Admin = Annotated[Principal, Depends(require(Permission.ADMINISTER_OFFICE))]
-IfMatch = Annotated[str | None, Header(description='ETag of the version you read, e.g. "3"')]
+KeyPath = Annotated[str, Path(max_length=40, description="The field's key")]
+_CHANGES = responses(400, 403, 404, 409, 412, 422)
 
 
 class FieldDefinitionOut(BaseModel):
@@ -46,17 +55,34 @@ class FieldDefinitionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     key: str = Field(
+        max_length=40,
         description="The name of the value in a customer's custom_fields: a-z, 0-9 and _, starting with a "
         "letter, at most 40 characters; unique in the office and never changed",
         examples=["contract_level"],
     )
-    label: str = Field(description="What users see, 1 to 100 characters", examples=["Contract level"])
-    type: FieldType
-    options: list[str] = Field(
-        default_factory=list, description="For select only: the values to choose from (at least one)"
+    label: str = Field(
+        max_length=MAX_LABEL_LENGTH,
+        description="What users see, 1 to 100 characters",
+        examples=["Contract level"],
     )
-    required: bool = Field(default=False, description="Every new customer must have a value")
-    position: int = Field(default=0, description="Order on the customer card, 0 to 10000")
+    type: FieldType
+    options: list[Option] = Field(
+        default_factory=list,
+        max_length=MAX_OPTIONS,
+        description="For select only: the values to choose from (at least one)",
+    )
+    required: StrictBool = Field(default=False, description="Every new customer must have a value")
+    position: StrictInt = Field(default=0, description="Order on the customer card, 0 to 10000")
+
+    def command(self) -> DefineCustomField:
+        return DefineCustomField(
+            key=self.key,
+            label=self.label,
+            type=self.type,
+            options=tuple(self.options),
+            required=self.required,
+            position=self.position,
+        )
 
 
 class FieldDefinitionPatch(BaseModel):
@@ -64,17 +90,22 @@ class FieldDefinitionPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    label: str | None = None
-    type: FieldType | None = Field(
-        default=None, description="Refused while a customer's value would not fit the new type"
+    label: str = not_null(max_length=MAX_LABEL_LENGTH)
+    type: FieldType = not_null(description="Refused while a customer's value would not fit the new type")
+    options: list[Option] = not_null(
+        max_length=MAX_OPTIONS,
+        description="The whole new list; removing an option a customer has is refused",
     )
-    options: list[str] | None = Field(
-        default=None, description="The whole new list; removing an option a customer has is refused"
+    required: StrictBool = not_null(
+        description="Making a field required is refused while a customer has no value"
     )
-    required: bool | None = Field(
-        default=None, description="Making a field required is refused while a customer has no value"
-    )
-    position: int | None = None
+    position: StrictInt = not_null()
+
+    def changes(self) -> CustomFieldChanges:
+        sent = {name: getattr(self, name) for name in self.model_fields_set}
+        if "options" in sent:
+            sent["options"] = tuple(sent["options"])
+        return CustomFieldChanges(**sent)
 
 
 def _out(definition: FieldDefinition) -> FieldDefinitionOut:
@@ -94,50 +125,60 @@ def _answer(definition: FieldDefinition, status_code: int = 200) -> JSONResponse
     return JSONResponse(body, status_code=status_code, headers={"ETag": etag_for(definition.version)})
 
 
-@router.get("", response_model=Page[FieldDefinitionOut])
+@router.get("", response_model=Page[FieldDefinitionOut], responses=responses(403, etag=False))
 async def list_custom_fields(user: Viewer, session: SessionDep) -> Page[FieldDefinitionOut]:
     """The office's definitions by position, then key; the whole list in one page."""
-    assert user.office_id is not None
     found = await custom_field_repository.list_definitions(session, user.office_id)
     return Page[FieldDefinitionOut](items=[_out(d) for d in found])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=FieldDefinitionOut)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=FieldDefinitionOut,
+    responses=responses(403, 409, 422, success=(201,)),
+)
 async def create_custom_field(body: FieldDefinitionCreate, user: Admin, uow: UnitOfWorkDep) -> JSONResponse:
     """Office admins only. A key the office already has is a 409 naming `key`; a required field is
     refused while the office has customers (create it optional, fill in the values, then require it)."""
-    definition = await use_cases.create_definition(uow, user, body.model_dump())
+    command = body.command()
+    definition = await run_in_transaction(uow, lambda uow: use_cases.create_definition(uow, user, command))
     answer = _answer(definition, status.HTTP_201_CREATED)
     answer.headers["Location"] = f"{router.prefix}/{definition.key}"
     return answer
 
 
-@router.get("/{key}", response_model=FieldDefinitionOut)
-async def get_custom_field(key: str, user: Viewer, session: SessionDep) -> JSONResponse:
-    assert user.office_id is not None
+@router.get("/{key}", response_model=FieldDefinitionOut, responses=responses(403, 404, 422))
+async def get_custom_field(key: KeyPath, user: Viewer, session: SessionDep) -> JSONResponse:
     definition = await custom_field_repository.get(session, user.office_id, key)
     if definition is None:
         raise NotFound(f"No custom field {key} in your office.")
     return _answer(definition)
 
 
-@router.patch("/{key}", response_model=FieldDefinitionOut)
+@router.patch("/{key}", response_model=FieldDefinitionOut, responses=_CHANGES)
 async def change_custom_field(
-    key: str, body: FieldDefinitionPatch, user: Admin, uow: UnitOfWorkDep, if_match: IfMatch = None
+    key: KeyPath, body: FieldDefinitionPatch, user: Admin, uow: UnitOfWorkDep, if_match: IfMatch = None
 ) -> JSONResponse:
     """Office admins only. If-Match is honoured when given (412 when stale). Refused with 409 when a
     stored value would no longer fit, or when made required while some customer has no value."""
-    version = expected_version(if_match, required=False)
-    changes = body.model_dump(exclude_unset=True)
-    return _answer(await use_cases.change_definition(uow, user, key, changes, version))
+    changes, version = body.changes(), expected_version(if_match, required=False)
+    definition = await run_in_transaction(
+        uow, lambda uow: use_cases.change_definition(uow, user, key, changes, version)
+    )
+    return _answer(definition)
 
 
-@router.delete("/{key}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/{key}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=responses(400, 403, 404, 409, 412, 422, success=(204,), etag=False),
+)
 async def delete_custom_field(
-    key: str, user: Admin, uow: UnitOfWorkDep, if_match: IfMatch = None
+    key: KeyPath, user: Admin, uow: UnitOfWorkDep, if_match: IfMatch = None
 ) -> Response:
     """Office admins only, and only while no customer has a value for the field: otherwise 409 with
     `values_in_use` (clear those values first)."""
     version = expected_version(if_match, required=False)
-    await use_cases.delete_definition(uow, user, key, version)
+    await run_in_transaction(uow, lambda uow: use_cases.delete_definition(uow, user, key, version))
     return Response(status_code=status.HTTP_204_NO_CONTENT)

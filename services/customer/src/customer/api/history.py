@@ -6,15 +6,16 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from customer.adapters import history_repository, repository
 from customer.domain.customer import mask_identity_number
-from servicekit.auth import Permission, Principal
-from servicekit.deps import SessionDep, require
-from servicekit.pagination import Page, decode_cursor, encode_cursor
-from servicekit.problems import InvalidField, NotFound
+from domainkit import NotFound
+from servicekit.auth import OfficeUser
+from servicekit.deps import SessionDep, Viewer
+from servicekit.openapi import responses
+from servicekit.pagination import CursorQuery, Page, decode_cursor, encode_cursor
 
 router = APIRouter(prefix="/v1/customers/{customer_id}/history", tags=["history"])
 
@@ -29,7 +30,7 @@ class HistoryEntry(BaseModel):
     new_value: Any
 
 
-def _entry(row: Any, user: Principal) -> HistoryEntry:
+def _entry(row: Any, user: OfficeUser) -> HistoryEntry:
     old, new = row.old_value, row.new_value
     if row.field == "personal_identity_number" and not user.is_admin:
         old, new = mask_identity_number(old), mask_identity_number(new)
@@ -44,21 +45,18 @@ def _entry(row: Any, user: Principal) -> HistoryEntry:
     )
 
 
-@router.get("", response_model=Page[HistoryEntry])
+@router.get("", response_model=Page[HistoryEntry], responses=responses(403, 404, 422, etag=False))
 async def customer_history(
     customer_id: uuid.UUID,
-    user: Annotated[Principal, Depends(require(Permission.VIEW))],
+    user: Viewer,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    cursor: Annotated[str | None, Query()] = None,
+    cursor: CursorQuery = None,
 ) -> Page[HistoryEntry]:
     """Who changed which field when, with the old and the new value."""
-    assert user.office_id is not None
     if await repository.get(session, customer_id, user.office_id) is None:
         raise NotFound(f"No customer {customer_id} in your office.")
-    before_id = decode_cursor(cursor, 1)[0] if cursor else None
-    if before_id is not None and not isinstance(before_id, int):
-        raise InvalidField("cursor", "is not a cursor this list gave out")
+    before_id = decode_cursor(cursor, (int,))[0] if cursor else None
     rows = await history_repository.list_page(session, customer_id, before_id, limit + 1)
     page = rows[:limit]
     next_cursor = encode_cursor([page[-1].id]) if len(rows) > limit else None

@@ -17,9 +17,10 @@ from pydantic import BaseModel, Field
 from contracts.customer import CustomerState
 from customer.adapters import repository
 from customer.service.recording import to_state
+from domainkit import NotFound
 from servicekit.deps import CurrentService, SessionDep
 from servicekit.etag import etag_for
-from servicekit.problems import NotFound
+from servicekit.openapi import responses
 
 router = APIRouter(prefix="/internal/v1", tags=["internal"])
 
@@ -31,7 +32,7 @@ class CustomerBatch(BaseModel):
     )
 
 
-@router.get("/customers", response_model=CustomerBatch)
+@router.get("/customers", response_model=CustomerBatch, responses=responses(403, 422, etag=False))
 async def stream_customers(
     service: CurrentService,
     session: SessionDep,
@@ -53,7 +54,7 @@ async def stream_customers(
     return JSONResponse({"items": items, "next_after": next_after})
 
 
-@router.get("/customers/{customer_id}", response_model=CustomerState)
+@router.get("/customers/{customer_id}", response_model=CustomerState, responses=responses(403, 404, 422))
 async def read_customer(customer_id: uuid.UUID, service: CurrentService, session: SessionDep) -> JSONResponse:
     """One customer of any office, for a service that has not yet received its event."""
     customer = await repository.get_any_office(session, customer_id)

@@ -12,13 +12,12 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
-from sqlalchemy.exc import IntegrityError
 
 from customer.adapters import link_repository, repository
-from customer.adapters.link_repository import LinkPosition
+from customer.domain.commands import RegisterProjectLink
 from customer.domain.project_link import (
     MAX_REFERENCE_LENGTH,
     MAX_TITLE_LENGTH,
@@ -26,22 +25,23 @@ from customer.domain.project_link import (
     ProjectLink,
 )
 from customer.service import links as use_cases
-from servicekit import idempotency
-from servicekit.auth import Permission, Principal
-from servicekit.deps import RuntimeDep, SessionDep, UnitOfWorkDep, require
-from servicekit.pagination import Page, decode_cursor, encode_cursor
-from servicekit.problems import Conflict, InvalidField, NotFound
+from domainkit import NotFound
+from servicekit.auth import OfficeUser
+from servicekit.deps import Editor, SessionDep, UnitOfWorkDep, Viewer
+from servicekit.idempotency import IdempotencyDep
+from servicekit.openapi import responses
+from servicekit.pagination import CursorQuery, Page, decode_cursor, encode_cursor
+from servicekit.transactions import answer_once, run_in_transaction
 
 router = APIRouter(prefix="/v1/customers/{customer_id}/links", tags=["project links"])
-
-Viewer = Annotated[Principal, Depends(require(Permission.VIEW))]
-Editor = Annotated[Principal, Depends(require(Permission.EDIT))]
 
 
 class LinkCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    system: str = Field(pattern=SYSTEM_PATTERN, description="The registering app, e.g. projects, erp")
+    system: str = Field(
+        max_length=40, pattern=SYSTEM_PATTERN, description="The registering app, e.g. projects, erp"
+    )
     reference: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_REFERENCE_LENGTH)
     ] = Field(description="The project's (or order's) id in that system; once per customer and system")
@@ -64,35 +64,22 @@ def _link_json(link: ProjectLink) -> dict[str, object]:
     return LinkOut.model_validate(link).model_dump(mode="json")
 
 
-def _office(user: Principal) -> str:
-    assert user.office_id is not None, "internal users always belong to an office"
-    return user.office_id
-
-
-async def _check_visible(session: SessionDep, user: Principal, customer_id: uuid.UUID) -> None:
-    if await repository.get(session, customer_id, _office(user)) is None:
+async def _check_visible(session: SessionDep, user: OfficeUser, customer_id: uuid.UUID) -> None:
+    if await repository.get(session, customer_id, user.office_id) is None:
         raise NotFound(f"No customer {customer_id} in your office.")
 
 
-def _position(cursor: str) -> LinkPosition:
-    created_at, link_id = decode_cursor(cursor, 2)
-    try:
-        return datetime.fromisoformat(created_at), uuid.UUID(link_id)
-    except (TypeError, ValueError):
-        raise InvalidField("cursor", "is not a cursor this list gave out") from None
-
-
-@router.get("", response_model=Page[LinkOut])
+@router.get("", response_model=Page[LinkOut], responses=responses(403, 404, 422, etag=False))
 async def list_links(
     customer_id: uuid.UUID,
     user: Viewer,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+    cursor: CursorQuery = None,
 ) -> Page[LinkOut]:
     """All projects for this customer, oldest first, a page at a time."""
     await _check_visible(session, user, customer_id)
-    after = _position(cursor) if cursor else None
+    after = decode_cursor(cursor, (datetime, uuid.UUID)) if cursor else None
     rows = await link_repository.list_page(session, customer_id, after, limit + 1)
     page = rows[:limit]
     next_cursor = (
@@ -101,7 +88,7 @@ async def list_links(
     return Page[LinkOut](items=[LinkOut.model_validate(link) for link in page], next_cursor=next_cursor)
 
 
-@router.get("/{link_id}", response_model=LinkOut)
+@router.get("/{link_id}", response_model=LinkOut, responses=responses(403, 404, 422, etag=False))
 async def get_link(customer_id: uuid.UUID, link_id: uuid.UUID, user: Viewer, session: SessionDep) -> LinkOut:
     await _check_visible(session, user, customer_id)
     link = await link_repository.get(session, customer_id, link_id)
@@ -110,49 +97,31 @@ async def get_link(customer_id: uuid.UUID, link_id: uuid.UUID, user: Viewer, ses
     return LinkOut.model_validate(link)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=LinkOut)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=LinkOut,
+    responses=responses(403, 404, 409, 422, success=(201,), etag=False, idempotent=True),
+)
 async def register_link(
-    customer_id: uuid.UUID,
-    body: LinkCreate,
-    user: Editor,
-    uow: UnitOfWorkDep,
-    runtime: RuntimeDep,
-    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    customer_id: uuid.UUID, body: LinkCreate, user: Editor, uow: UnitOfWorkDep, once: IdempotencyDep
 ) -> JSONResponse:
     """Link a project to the customer. 409 when the customer is inactive or the (system, reference) is
     already linked. With an `Idempotency-Key`, a repeated request answers as the first did."""
-
-    async def register(on_registered: use_cases.RegisteredHook | None = None) -> ProjectLink:
-        return await use_cases.register_link(
-            uow,
-            user,
-            customer_id,
-            system=body.system,
-            reference=body.reference,
-            title=body.title,
-            on_registered=on_registered,
-        )
-
-    return await idempotency.answer_once(
-        key=idempotency_key,
-        office_id=_office(user),
-        fingerprint=idempotency.fingerprint("POST", _links_path(customer_id), body.model_dump(mode="json")),
-        uow=uow,
-        session_factory=runtime.session_factory,
-        create=register,
-        answer=_created,
-        # A concurrent twin holds the customer's row lock until it commits, so ours then meets its link
-        # (Conflict) or its key (IntegrityError) and rolls back.
-        race_errors=(IntegrityError, Conflict),
-    )
+    command = RegisterProjectLink(customer_id, body.system, body.reference, body.title)
+    return await answer_once(uow, once, lambda uow: use_cases.register_link(uow, user, command), _created)
 
 
-@router.delete("/{link_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/{link_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=responses(403, 404, 422, success=(204,), etag=False),
+)
 async def remove_link(
     customer_id: uuid.UUID, link_id: uuid.UUID, user: Editor, uow: UnitOfWorkDep
 ) -> Response:
     """Unlink a project, also from an inactive customer; a customer can be deleted once it has no links."""
-    await use_cases.remove_link(uow, user, customer_id, link_id)
+    await run_in_transaction(uow, lambda uow: use_cases.remove_link(uow, user, customer_id, link_id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from servicekit.problems import NotFound
+from domainkit import NotFound
 
 AddressKind = Literal["invoice", "visiting", "postal", "shipping"]
 ADDRESS_KINDS: tuple[AddressKind, ...] = ("invoice", "visiting", "postal", "shipping")

@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from servicekit.problems import Conflict, InvalidField
+from domainkit import Conflict, InvalidField
 
 MAX_NAME_LENGTH = 100
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Literal, TypeVar, get_args
 
-from servicekit.problems import InvalidField
+from domainkit import InvalidField
 
 FieldType = Literal["text", "number", "date", "bool", "select"]
 FIELD_TYPES: tuple[str, ...] = get_args(FieldType)

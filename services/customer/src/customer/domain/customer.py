@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from customer.domain.addresses import Address
-from servicekit.problems import Conflict, InvalidField
+from domainkit import Conflict, InvalidField
 
 CustomerType = Literal["company", "private"]
 VatMode = Literal["normal", "no_vat"]
@@ -81,6 +81,16 @@ EDITABLE_FIELDS = frozenset(
 )
 """What PATCH may change: `active` changes only through deactivate / reactivate, addresses through their
 own endpoints, and the compact number forms follow from the numbers."""
+
+CHANGEABLE_FIELDS = EDITABLE_FIELDS | {"addresses", "organisation_number_compact", "vat_number_compact"}
+"""What a use case may change in one step: an edit's fields with their derived forms, and (for a
+back-office sync) the whole set of addresses."""
+
+
+class Transition(Protocol):
+    """A change of state that needs no input but who and when: deactivate, reactivate, mark deleted."""
+
+    def __call__(self, customer: Customer, *, changed_by: str, now: datetime) -> Customer: ...
 
 
 def new_customer(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from customer.domain.customer import Customer
-from servicekit.problems import Conflict, InvalidField
+from domainkit import Conflict, InvalidField
 
 SYSTEM_PATTERN = r"^[a-z][a-z0-9_-]{0,39}$"
 MAX_REFERENCE_LENGTH = 200

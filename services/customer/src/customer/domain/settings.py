@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from servicekit.problems import InvalidField
+from domainkit import InvalidField
 
 Numbering = Literal["auto", "manual"]
 MAX_NUMBER_LENGTH = 50

@@ -41,7 +41,7 @@ from stdnum.no import orgnr as no_orgnr
 from stdnum.se import orgnr as se_orgnr
 from stdnum.us import ein as us_ein
 
-from servicekit.problems import InvalidField
+from domainkit import InvalidField
 
 MAX_LENGTH = 50
 """Longest number accepted, typed or compact (the database columns are this wide)."""

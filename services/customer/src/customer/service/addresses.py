@@ -5,78 +5,67 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
 
 from contracts.customer import CustomerUpdated
 from customer.adapters import repository
 from customer.domain import addresses as rules
 from customer.domain.addresses import Address, Addresses
+from customer.domain.commands import AddAddress, ChangeAddress, RemoveAddress
 from customer.domain.customer import Customer, with_addresses
 from customer.service.customers import load_for_change
 from customer.service.recording import record_change
-from servicekit.auth import Principal
+from domainkit import sent_fields
+from servicekit.auth import OfficeUser
 from servicekit.etag import check_version
 from servicekit.unit_of_work import UnitOfWork
 
 
 async def _change_addresses(
     uow: UnitOfWork,
-    user: Principal,
+    user: OfficeUser,
     customer_id: uuid.UUID,
     expected_version: int | None,
     change: Callable[[Addresses], Addresses],
 ) -> Customer:
-    async with uow:
-        customer = await load_for_change(uow, user, customer_id)
-        check_version(customer.version, expected_version)
-        updated = with_addresses(
-            customer, change(customer.addresses), changed_by=user.subject, now=datetime.now(UTC)
-        )
-        if updated is not customer:
-            await repository.save(uow.session, customer, updated)
-            await record_change(uow, user, customer, updated, CustomerUpdated)
-            await uow.commit()
+    customer = await load_for_change(uow, user, customer_id)
+    check_version(customer.version, expected_version)
+    updated = with_addresses(
+        customer, change(customer.addresses), changed_by=user.subject, now=datetime.now(UTC)
+    )
+    if updated is not customer:
+        await repository.save(uow.session, customer, updated)
+        await record_change(uow, customer, updated, CustomerUpdated)
     return updated
 
 
-async def add_address(
-    uow: UnitOfWork,
-    user: Principal,
-    customer_id: uuid.UUID,
-    expected_version: int | None,
-    fields: dict[str, Any],
-) -> tuple[Customer, Address]:
-    address = Address(id=uuid.uuid4(), **fields)
+async def add_address(uow: UnitOfWork, user: OfficeUser, command: AddAddress) -> tuple[Customer, Address]:
+    address = Address(id=uuid.uuid4(), **sent_fields(command.address))
     customer = await _change_addresses(
-        uow, user, customer_id, expected_version, lambda current: rules.add_address(current, address)
+        uow,
+        user,
+        command.customer_id,
+        command.expected_version,
+        lambda current: rules.add_address(current, address),
     )
     return customer, rules.find(customer.addresses, address.id)
 
 
-async def change_address(
-    uow: UnitOfWork,
-    user: Principal,
-    customer_id: uuid.UUID,
-    address_id: uuid.UUID,
-    expected_version: int | None,
-    changes: dict[str, Any],
-) -> Customer:
+async def change_address(uow: UnitOfWork, user: OfficeUser, command: ChangeAddress) -> Customer:
+    changes = sent_fields(command.changes)
     return await _change_addresses(
         uow,
         user,
-        customer_id,
-        expected_version,
-        lambda current: rules.change_address(current, address_id, changes),
+        command.customer_id,
+        command.expected_version,
+        lambda current: rules.change_address(current, command.address_id, changes),
     )
 
 
-async def remove_address(
-    uow: UnitOfWork,
-    user: Principal,
-    customer_id: uuid.UUID,
-    address_id: uuid.UUID,
-    expected_version: int | None,
-) -> Customer:
+async def remove_address(uow: UnitOfWork, user: OfficeUser, command: RemoveAddress) -> Customer:
     return await _change_addresses(
-        uow, user, customer_id, expected_version, lambda current: rules.remove_address(current, address_id)
+        uow,
+        user,
+        command.customer_id,
+        command.expected_version,
+        lambda current: rules.remove_address(current, command.address_id),
     )

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import text
 
 from customer.adapters import category_repository, custom_field_repository, repository
+from customer.domain.commands import CustomerDetails
 from customer.domain.custom_fields import validate_values
 from customer.domain.customer import Customer, TaxId
 from customer.domain.settings import (
@@ -22,16 +23,21 @@ from customer.domain.settings import (
     organisation_number_required,
 )
 from customer.domain.tax_numbers import normalise_organisation_number, normalise_tax_id, normalise_vat_number
-from servicekit.problems import Conflict, InvalidField
+from domainkit import Conflict, InvalidField, sent_fields
 from servicekit.unit_of_work import UnitOfWork
 
 
 async def checked_values(
-    uow: UnitOfWork, settings: OfficeSettings, before: Customer | None, values: dict[str, Any]
+    uow: UnitOfWork, settings: OfficeSettings, before: Customer | None, details: CustomerDetails
 ) -> dict[str, Any]:
-    """`values` made ready for the domain: normalised, merged where they are maps, and checked
-    against the office's rules. `before` is None for a create."""
-    values = dict(values)
+    """The fields sent, except the customer number and the addresses (the use cases handle those), made
+    ready for the domain: normalised (with the compact forms of the numbers beside them), merged where
+    they are maps, and checked against the office's rules. `before` is None for a create."""
+    values = {
+        name: value
+        for name, value in sent_fields(details).items()
+        if name not in ("customer_number", "addresses")
+    }
     customer_type = values.get("type") or (before.type if before else "company")
     country = values.get("country", before.country if before else None)
     country_changed = before is not None and "country" in values and values["country"] != before.country

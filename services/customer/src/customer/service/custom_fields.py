@@ -9,37 +9,30 @@ them, and the customer events carry the values.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import asdict
 
 from customer.adapters import custom_field_repository as repository
 from customer.domain import custom_fields as rules
+from customer.domain.commands import CustomFieldChanges, DefineCustomField
 from customer.domain.custom_fields import FieldDefinition
-from servicekit.auth import Principal
+from domainkit import Conflict, NotFound, sent_fields
+from servicekit.auth import OfficeUser
 from servicekit.etag import check_version
-from servicekit.problems import Conflict, NotFound
 from servicekit.unit_of_work import UnitOfWork
 
 _SHOWN_VALUES = 20
-
-
-def _office(user: Principal) -> str:
-    office_id: str | None = user.office_id
-    assert office_id is not None, "internal users always belong to an office"
-    return office_id
 
 
 def _customers(count: int) -> str:
     return f"{count} customer{'s' if count != 1 else ''}"
 
 
-async def create_definition(uow: UnitOfWork, user: Principal, fields: dict[str, Any]) -> FieldDefinition:
-    office_id = _office(user)
-    async with uow:
-        definition = rules.new_definition(**fields)
-        if definition.required:
-            await _refuse_missing_values(uow, office_id, definition)
-        await repository.add(uow.session, office_id, definition)
-        await uow.commit()
+async def create_definition(uow: UnitOfWork, user: OfficeUser, command: DefineCustomField) -> FieldDefinition:
+    office_id = user.office_id
+    definition = rules.new_definition(**asdict(command))
+    if definition.required:
+        await _refuse_missing_values(uow, office_id, definition)
+    await repository.add(uow.session, office_id, definition)
     return definition
 
 
@@ -51,22 +44,24 @@ async def _load_for_change(uow: UnitOfWork, office_id: str, key: str) -> FieldDe
 
 
 async def change_definition(
-    uow: UnitOfWork, user: Principal, key: str, changes: dict[str, Any], expected_version: int | None
+    uow: UnitOfWork,
+    user: OfficeUser,
+    key: str,
+    changes: CustomFieldChanges,
+    expected_version: int | None,
 ) -> FieldDefinition:
     """Apply `changes`; the same definition (no new version) when nothing really changes."""
-    office_id = _office(user)
-    async with uow:
-        current = await _load_for_change(uow, office_id, key)
-        check_version(current.version, expected_version)
-        changed = rules.change_definition(current, changes)
-        if changed is current:
-            return current
-        if changed.type != current.type or changed.options != current.options:
-            await _refuse_broken_values(uow, office_id, current, changed)
-        if changed.required and not current.required:
-            await _refuse_missing_values(uow, office_id, changed)
-        await repository.save(uow.session, office_id, changed)
-        await uow.commit()
+    office_id = user.office_id
+    current = await _load_for_change(uow, office_id, key)
+    check_version(current.version, expected_version)
+    changed = rules.change_definition(current, sent_fields(changes))
+    if changed is current:
+        return current
+    if changed.type != current.type or changed.options != current.options:
+        await _refuse_broken_values(uow, office_id, current, changed)
+    if changed.required and not current.required:
+        await _refuse_missing_values(uow, office_id, changed)
+    await repository.save(uow.session, office_id, changed)
     return changed
 
 
@@ -114,18 +109,18 @@ async def _refuse_missing_values(uow: UnitOfWork, office_id: str, definition: Fi
         )
 
 
-async def delete_definition(uow: UnitOfWork, user: Principal, key: str, expected_version: int | None) -> None:
+async def delete_definition(
+    uow: UnitOfWork, user: OfficeUser, key: str, expected_version: int | None
+) -> None:
     """Delete a field no customer has a value for; otherwise 409 with `values_in_use`."""
-    office_id = _office(user)
-    async with uow:
-        current = await _load_for_change(uow, office_id, key)
-        check_version(current.version, expected_version)
-        in_use = await repository.customers_with_value(uow.session, office_id, key)
-        if in_use:
-            raise Conflict(
-                f"{_customers(in_use)} have a value for {key}; clear those values first (PATCH the "
-                f'customers with "custom_fields": {{"{key}": null}}), then delete the field.',
-                values_in_use=in_use,
-            )
-        await repository.remove(uow.session, office_id, key)
-        await uow.commit()
+    office_id = user.office_id
+    current = await _load_for_change(uow, office_id, key)
+    check_version(current.version, expected_version)
+    in_use = await repository.customers_with_value(uow.session, office_id, key)
+    if in_use:
+        raise Conflict(
+            f"{_customers(in_use)} have a value for {key}; clear those values first (PATCH the "
+            f'customers with "custom_fields": {{"{key}": null}}), then delete the field.',
+            values_in_use=in_use,
+        )
+    await repository.remove(uow.session, office_id, key)

@@ -1,11 +1,16 @@
-"""Customer use cases. Each changes state, writes its history and records its event in one unit of work."""
+"""Customer use cases. Each changes state, writes its history and records its event in the unit of work it
+is given open; the caller (`servicekit.transactions`) commits.
+
+Global customers (SPEC §2) are shared: every office reads them and edits their ordinary fields, but only an
+office admin of the customer's home office renumbers one, deletes it or makes it local again. Their numbers
+come from one organisation-wide counter and never equal a number of any office's own customers.
+"""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
 
 from contracts.customer import (
     CustomerCreated,
@@ -15,203 +20,238 @@ from contracts.customer import (
     CustomerUpdated,
 )
 from customer.adapters import link_repository, repository, settings_repository
+from customer.domain import addresses as address_rules
 from customer.domain import customer as rules
-from customer.domain.customer import Customer
+from customer.domain.addresses import Address, Addresses
+from customer.domain.commands import (
+    AddressDetails,
+    ChangeCustomerState,
+    CreateCustomer,
+    CustomerDetails,
+    SyncCustomer,
+    UpdateCustomer,
+)
+from customer.domain.customer import Customer, Transition
 from customer.domain.history import FieldChange
 from customer.domain.numbering import format_number, sequence_scope
 from customer.domain.settings import OfficeSettings, check_customer_number
 from customer.service.checks import checked_values
 from customer.service.recording import CustomerEvent, record_change
-from servicekit.auth import Principal
+from domainkit import NOT_SENT, Conflict, InvalidField, NotAllowed, NotFound, sent_fields
+from servicekit.auth import OfficeUser
 from servicekit.etag import check_version
-from servicekit.problems import Conflict, Forbidden, InvalidField, NotFound
 from servicekit.unit_of_work import UnitOfWork
 
 _MAX_NUMBER_DRAWS = 1000
+_ADMIN = "administer_office"
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _office(user: Principal) -> str:
-    assert user.office_id is not None, "internal users always belong to an office"
-    return user.office_id
+async def load_for_change(uow: UnitOfWork, user: OfficeUser, customer_id: uuid.UUID) -> Customer:
+    """The customer, locked for this transaction; 404 when the user's office cannot see it."""
+    customer = await repository.get(uow.session, customer_id, user.office_id, for_update=True)
+    if customer is None:
+        raise NotFound(f"No customer {customer_id} in your office.")
+    return customer
+
+
+async def create_customer(uow: UnitOfWork, user: OfficeUser, command: CreateCustomer) -> Customer:
+    details = command.details
+    if details.name is NOT_SENT:
+        raise InvalidField("name", "is required")
+    settings = await settings_repository.get(uow.session, user.office_id)
+    is_global = details.is_global is True
+    if is_global and not user.is_admin:
+        raise NotAllowed("Only an office admin creates global customers.", permission=_ADMIN)
+    if isinstance(details.customer_number, str):
+        number = details.customer_number
+        check_customer_number(number, settings)
+        await _claim_number(uow, settings.office_id, number, is_global=is_global)
+    elif settings.customer_numbering == "manual":
+        raise InvalidField("customer_number", "is required: this office numbers its customers by hand")
+    else:
+        number = await _draw_free_number(uow, settings, is_global=is_global)
+    values = await checked_values(uow, settings, None, details)
+    customer = rules.new_customer(
+        office_id=settings.office_id, customer_number=number, created_by=user.subject, now=_now(), **values
+    )
+    if details.addresses is not NOT_SENT:
+        customer = replace(customer, addresses=_address_set(details.addresses, ()))
+    await repository.add(uow.session, customer)
+    await record_change(uow, None, customer, CustomerCreated)
+    return customer
 
 
 async def _draw_free_number(uow: UnitOfWork, settings: OfficeSettings, *, is_global: bool) -> str:
     # A number typed in by hand may already hold the counter's next value; skip past it.
     scope = sequence_scope(settings.office_id, is_global=is_global)
     for _ in range(_MAX_NUMBER_DRAWS):
-        value = await repository.next_number(uow.session, scope)
-        number = format_number(value, settings.customer_number_min_length)
-        if not await repository.number_in_use(uow.session, settings.office_id, number):
+        number = format_number(
+            await repository.next_number(uow.session, scope), settings.customer_number_min_length
+        )
+        if len(number) > settings.customer_number_max_length:
+            raise Conflict(
+                f"This office's customer numbers are used up: the next one, {number}, is longer than the "
+                f"maximum of {settings.customer_number_max_length} characters. An office admin can raise "
+                "customer_number_max_length in the settings.",
+                errors=[{"field": "customer_number", "message": "no free number within the maximum length"}],
+            )
+        if await _number_is_free(uow, settings.office_id, number, is_global=is_global):
             return number
     raise Conflict(
         f"No free customer number found in {_MAX_NUMBER_DRAWS} draws; check the numbering settings."
     )
 
 
-async def load_for_change(uow: UnitOfWork, user: Principal, customer_id: uuid.UUID) -> Customer:
-    """The customer, locked for this transaction; 404 when the user's office cannot see it."""
-    customer = await repository.get(uow.session, customer_id, _office(user), for_update=True)
-    if customer is None:
-        raise NotFound(f"No customer {customer_id} in your office.")
-    return customer
-
-
-CreatedHook = Callable[[Customer], Awaitable[None]]
-
-
-async def create_customer(
-    uow: UnitOfWork, user: Principal, details: dict[str, Any], on_created: CreatedHook | None = None
-) -> Customer:
-    """Create a customer; `on_created` runs inside the same transaction (to store an idempotent answer)."""
-    async with uow:
-        customer = await _create(uow, user, details)
-        if on_created is not None:
-            await on_created(customer)
-        await uow.commit()
-    return customer
-
-
-async def _create(uow: UnitOfWork, user: Principal, details: dict[str, Any]) -> Customer:
-    settings = await settings_repository.get(uow.session, _office(user))
-    details = dict(details)
-    is_global = details.get("is_global", False)
-    if is_global and not user.is_admin:
-        raise Forbidden("Only an office admin creates global customers.", permission="administer_office")
-    number = details.pop("customer_number", None)
-    if number is None:
-        if settings.customer_numbering == "manual":
-            raise InvalidField("customer_number", "is required: this office numbers its customers by hand")
-        number = await _draw_free_number(uow, settings, is_global=is_global)
-    else:
-        check_customer_number(number, settings)
-    details = await checked_values(uow, settings, None, details)
-    customer = rules.new_customer(
-        office_id=settings.office_id, customer_number=number, created_by=user.subject, now=_now(), **details
+async def _number_is_free(
+    uow: UnitOfWork, office_id: str, number: str, *, is_global: bool, other_than: uuid.UUID | None = None
+) -> bool:
+    """Whether no other customer shares the number where this one will be seen: a global customer is
+    seen by every office, a local one by its office (beside the global ones). The number's lock is held
+    to commit, so a parallel create of the same number in any office waits, then sees this one."""
+    await repository.lock_number(uow.session, number)
+    return not await repository.number_in_use(
+        uow.session, office_id, number, everywhere=is_global, other_than=other_than
     )
-    await repository.add(uow.session, customer)
-    await record_change(uow, user, None, customer, CustomerCreated)
-    return customer
 
 
-async def update_customer(
-    uow: UnitOfWork,
-    user: Principal,
-    customer_id: uuid.UUID,
-    changes: dict[str, Any],
-    expected_version: int | None,
-) -> Customer:
-    async with uow:
-        customer = await load_for_change(uow, user, customer_id)
-        check_version(customer.version, expected_version)
-        updated = await _apply(uow, user, customer, changes)
-        await uow.commit()
-    return updated
+async def _claim_number(
+    uow: UnitOfWork, office_id: str, number: str, *, is_global: bool, other_than: uuid.UUID | None = None
+) -> None:
+    if not await _number_is_free(uow, office_id, number, is_global=is_global, other_than=other_than):
+        where = "in any office" if is_global else "in this office"
+        raise Conflict(
+            f"Customer number {number} is already taken {where}.",
+            errors=[{"field": "customer_number", "message": "is already taken"}],
+        )
 
 
-async def _apply(uow: UnitOfWork, user: Principal, customer: Customer, changes: dict[str, Any]) -> Customer:
+def _address_set(sent: tuple[AddressDetails, ...], current: Addresses) -> Addresses:
+    """The addresses sent, as the customer's whole set. Each keeps the id of the address at its position,
+    so sending the same set again changes nothing; the headquarters rule holds as for single adds."""
+    result: Addresses = ()
+    for position, details in enumerate(sent):
+        address_id = current[position].id if position < len(current) else uuid.uuid4()
+        fields = sent_fields(details)
+        result = address_rules.add_address(result, Address(id=address_id, **fields))
+    return result
+
+
+async def update_customer(uow: UnitOfWork, user: OfficeUser, command: UpdateCustomer) -> Customer:
+    customer = await load_for_change(uow, user, command.customer_id)
+    check_version(customer.version, command.expected_version)
+    return await _apply(uow, user, customer, command.details)
+
+
+async def _apply(uow: UnitOfWork, user: OfficeUser, customer: Customer, details: CustomerDetails) -> Customer:
     settings = await settings_repository.get(uow.session, customer.office_id)
-    _check_admin_only_changes(user, customer, changes, settings)
-    changes = await checked_values(uow, settings, customer, changes)
-    allowed = rules.EDITABLE_FIELDS | {"organisation_number_compact", "vat_number_compact"}
+    await _check_admin_only_changes(uow, user, customer, details, settings)
+    values = await checked_values(uow, settings, customer, details)
+    if isinstance(details.customer_number, str):
+        values["customer_number"] = details.customer_number
+    if details.addresses is not NOT_SENT:
+        values["addresses"] = _address_set(details.addresses, customer.addresses)
     updated, changed = rules.apply_changes(
-        customer, changes, changed_by=user.subject, now=_now(), allowed=allowed
+        customer, values, changed_by=user.subject, now=_now(), allowed=rules.CHANGEABLE_FIELDS
     )
     if not changed:
         return customer
     await repository.save(uow.session, customer, updated)
-    await record_change(uow, user, customer, updated, CustomerUpdated)
+    await record_change(uow, customer, updated, CustomerUpdated)
     return updated
 
 
-def _check_admin_only_changes(
-    user: Principal, customer: Customer, changes: dict[str, Any], settings: OfficeSettings
+async def _check_admin_only_changes(
+    uow: UnitOfWork, user: OfficeUser, customer: Customer, details: CustomerDetails, settings: OfficeSettings
 ) -> None:
-    number = changes.get("customer_number", customer.customer_number)
-    if number != customer.customer_number:
-        if not user.is_admin:
-            raise Forbidden("Only an office admin changes a customer number.", permission="administer_office")
-        if number is None:
+    number, is_global = details.customer_number, details.is_global
+    renumbered = number is not NOT_SENT and number != customer.customer_number
+    made_global = is_global is True and not customer.is_global
+    made_local = is_global is False and customer.is_global
+    if renumbered:
+        _require_home_admin(user, customer, "changes a customer number")
+        if not isinstance(number, str):
             raise InvalidField("customer_number", "cannot be cleared")
         check_customer_number(number, settings)
-    if changes.get("is_global", customer.is_global) != customer.is_global and not user.is_admin:
-        raise Forbidden(
-            "Only an office admin makes a customer global or local.", permission="administer_office"
+    if made_global or made_local:
+        _require_home_admin(user, customer, "makes a customer global or local")
+    if renumbered or made_global:
+        final_number = number if isinstance(number, str) else customer.customer_number
+        final_global = customer.is_global or made_global
+        if final_number is not None:
+            await _claim_number(
+                uow, customer.office_id, final_number, is_global=final_global, other_than=customer.id
+            )
+
+
+def _require_home_admin(user: OfficeUser, customer: Customer, action: str) -> None:
+    """Only an office admin does this; for a global customer, only one of its home office."""
+    if not user.is_admin:
+        raise NotAllowed(f"Only an office admin {action}.", permission=_ADMIN)
+    if customer.is_global and customer.office_id != user.office_id:
+        raise NotAllowed(
+            f"{customer.name} is a global customer of office {customer.office_id}; only an office admin "
+            f"there {action}.",
+            permission=_ADMIN,
         )
 
 
-async def upsert_by_external_id(
-    uow: UnitOfWork, user: Principal, system: str, value: str, details: dict[str, Any]
-) -> tuple[Customer, bool]:
+async def sync_customer(uow: UnitOfWork, user: OfficeUser, command: SyncCustomer) -> tuple[Customer, bool]:
     """Back-office sync: create the customer with this external id, or bring it to the given values.
-    Returns the customer and whether it was created. Repeating the same request changes nothing."""
-    given = details.get("external_ids", {})
+    Returns the customer and whether it was created. Repeating the same request changes nothing; two
+    at once create one customer (the second waits for the first and then updates it)."""
+    system, value, details = command.system, command.value, command.details
+    given = details.external_ids if details.external_ids is not NOT_SENT else {}
     if given.get(system, value) != value:
         raise InvalidField(f"external_ids.{system}", f"must be {value}, the id in the path")
-    details = {**details, "external_ids": {**given, system: value}}
-    async with uow:
-        existing = await repository.get_by_external_id(
-            uow.session, _office(user), system, value, for_update=True
-        )
-        if existing is None:
-            customer, created = await _create(uow, user, details), True
-        else:
-            customer, created = await _apply(uow, user, existing, details), False
-        await uow.commit()
-    return customer, created
-
-
-Transition = Callable[..., Customer]
+    details = replace(details, external_ids={**given, system: value})
+    await repository.lock_external_id(uow.session, user.office_id, system, value)
+    existing = await repository.get_by_external_id(
+        uow.session, user.office_id, system, value, for_update=True
+    )
+    if existing is None:
+        return await create_customer(uow, user, CreateCustomer(details)), True
+    return await _apply(uow, user, existing, details), False
 
 
 async def _transition(
     uow: UnitOfWork,
-    user: Principal,
-    customer_id: uuid.UUID,
-    expected_version: int | None,
+    user: OfficeUser,
+    command: ChangeCustomerState,
     transition: Transition,
     event: CustomerEvent,
 ) -> Customer:
-    async with uow:
-        customer = await load_for_change(uow, user, customer_id)
-        check_version(customer.version, expected_version)
-        updated = transition(customer, changed_by=user.subject, now=_now())
-        await repository.save(uow.session, customer, updated)
-        await record_change(uow, user, customer, updated, event)
-        await uow.commit()
+    customer = await load_for_change(uow, user, command.customer_id)
+    check_version(customer.version, command.expected_version)
+    updated = transition(customer, changed_by=user.subject, now=_now())
+    await repository.save(uow.session, customer, updated)
+    await record_change(uow, customer, updated, event)
     return updated
 
 
-async def deactivate_customer(
-    uow: UnitOfWork, user: Principal, customer_id: uuid.UUID, expected_version: int | None
-) -> Customer:
-    return await _transition(uow, user, customer_id, expected_version, rules.deactivate, CustomerDeactivated)
+async def deactivate_customer(uow: UnitOfWork, user: OfficeUser, command: ChangeCustomerState) -> Customer:
+    return await _transition(uow, user, command, rules.deactivate, CustomerDeactivated)
 
 
-async def reactivate_customer(
-    uow: UnitOfWork, user: Principal, customer_id: uuid.UUID, expected_version: int | None
-) -> Customer:
-    return await _transition(uow, user, customer_id, expected_version, rules.reactivate, CustomerReactivated)
+async def reactivate_customer(uow: UnitOfWork, user: OfficeUser, command: ChangeCustomerState) -> Customer:
+    return await _transition(uow, user, command, rules.reactivate, CustomerReactivated)
 
 
-async def delete_customer(
-    uow: UnitOfWork, user: Principal, customer_id: uuid.UUID, expected_version: int | None
-) -> None:
-    async with uow:
-        customer = await load_for_change(uow, user, customer_id)
-        check_version(customer.version, expected_version)
-        links = await link_repository.count_for(uow.session, customer_id)
-        if links:
-            raise Conflict(
-                f"The customer has {links} project link{'s' if links != 1 else ''}; "
-                "a customer can be deleted only when it has none.",
-                link_count=links,
-            )
-        last_state = rules.mark_deleted(customer, changed_by=user.subject, now=_now())
-        await repository.remove(uow.session, customer_id)
-        deleted = [FieldChange("deleted", None, True)]
-        await record_change(uow, user, customer, last_state, CustomerDeleted, deleted)
-        await uow.commit()
+async def delete_customer(uow: UnitOfWork, user: OfficeUser, command: ChangeCustomerState) -> None:
+    customer = await load_for_change(uow, user, command.customer_id)
+    if customer.is_global:
+        _require_home_admin(user, customer, "deletes a global customer")
+    check_version(customer.version, command.expected_version)
+    links = await link_repository.count_for(uow.session, customer.id)
+    if links:
+        raise Conflict(
+            f"The customer has {links} project link{'s' if links != 1 else ''}; "
+            "a customer can be deleted only when it has none.",
+            link_count=links,
+        )
+    last_state = rules.mark_deleted(customer, changed_by=user.subject, now=_now())
+    await repository.remove(uow.session, customer.id)
+    await record_change(uow, customer, last_state, CustomerDeleted, [FieldChange("deleted", None, True)])

@@ -9,70 +9,47 @@ delete counts them under the customer's row lock, and the foreign key refuses it
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from customer.adapters import link_repository, repository
+from customer.domain.commands import RegisterProjectLink
 from customer.domain.customer import Customer
 from customer.domain.project_link import ProjectLink, new_project_link
-from servicekit.auth import Principal
-from servicekit.problems import NotFound
+from domainkit import NotFound
+from servicekit.auth import OfficeUser
 from servicekit.unit_of_work import UnitOfWork
-
-RegisteredHook = Callable[[ProjectLink], Awaitable[None]]
-
-
-def _office(user: Principal) -> str:
-    assert user.office_id is not None, "internal users always belong to an office"
-    return user.office_id
 
 
 async def _visible_customer(
-    uow: UnitOfWork, user: Principal, customer_id: uuid.UUID, *, for_update: bool = False
+    uow: UnitOfWork, user: OfficeUser, customer_id: uuid.UUID, *, for_update: bool = False
 ) -> Customer:
-    customer = await repository.get(uow.session, customer_id, _office(user), for_update=for_update)
+    customer = await repository.get(uow.session, customer_id, user.office_id, for_update=for_update)
     if customer is None:
         raise NotFound(f"No customer {customer_id} in your office.")
     return customer
 
 
-async def register_link(
-    uow: UnitOfWork,
-    user: Principal,
-    customer_id: uuid.UUID,
-    *,
-    system: str,
-    reference: str,
-    title: str | None,
-    on_registered: RegisteredHook | None = None,
-) -> ProjectLink:
-    """Link a project to an active customer; `on_registered` runs in the same transaction (to store an
-    idempotent answer). 404 when the office cannot see the customer, 409 when it is inactive or the
-    (system, reference) is already linked to it."""
-    async with uow:
-        # The row lock orders this against a concurrent deactivate or delete of the customer: either
-        # they see the link, or this sees their outcome.
-        customer = await _visible_customer(uow, user, customer_id, for_update=True)
-        link = new_project_link(
-            customer=customer,
-            system=system,
-            reference=reference,
-            title=title,
-            created_by=user.subject,
-            now=datetime.now(UTC),
-        )
-        await link_repository.add(uow.session, link)
-        if on_registered is not None:
-            await on_registered(link)
-        await uow.commit()
+async def register_link(uow: UnitOfWork, user: OfficeUser, command: RegisterProjectLink) -> ProjectLink:
+    """Link a project to an active customer. 404 when the office cannot see the customer, 409 when it is
+    inactive or the (system, reference) is already linked to it."""
+    # The row lock orders this against a concurrent deactivate or delete of the customer: either
+    # they see the link, or this sees their outcome.
+    customer = await _visible_customer(uow, user, command.customer_id, for_update=True)
+    link = new_project_link(
+        customer=customer,
+        system=command.system,
+        reference=command.reference,
+        title=command.title,
+        created_by=user.subject,
+        now=datetime.now(UTC),
+    )
+    await link_repository.add(uow.session, link)
     return link
 
 
-async def remove_link(uow: UnitOfWork, user: Principal, customer_id: uuid.UUID, link_id: uuid.UUID) -> None:
+async def remove_link(uow: UnitOfWork, user: OfficeUser, customer_id: uuid.UUID, link_id: uuid.UUID) -> None:
     """Remove a link (also from an inactive customer, so that it can be deleted); 404 when the office
     cannot see the customer or the link is not the customer's."""
-    async with uow:
-        await _visible_customer(uow, user, customer_id)
-        if not await link_repository.remove(uow.session, customer_id, link_id):
-            raise NotFound(f"Customer {customer_id} has no project link {link_id}.")
-        await uow.commit()
+    await _visible_customer(uow, user, customer_id)
+    if not await link_repository.remove(uow.session, customer_id, link_id):
+        raise NotFound(f"Customer {customer_id} has no project link {link_id}.")

@@ -16,7 +16,6 @@ from contracts.envelope import EventPayload
 from customer.adapters import history_repository
 from customer.domain.customer import Customer, as_json
 from customer.domain.history import FieldChange, field_changes
-from servicekit.auth import Principal
 from servicekit.unit_of_work import UnitOfWork
 
 CustomerEvent = (
@@ -41,14 +40,14 @@ def _state(customer_json: dict[str, Any]) -> CustomerState:
 
 async def record_change(
     uow: UnitOfWork,
-    user: Principal,
     before: Customer | None,
     after: Customer,
     event_type: CustomerEvent,
     extra_history: list[FieldChange] | None = None,
 ) -> None:
     """Write the history lines of the change from `before` to `after`, and record its event with the
-    full state of `after`. An update's `changed_fields` are the fields its history lines name."""
+    full state of `after`. The unit of work's actor is the author (an office user, or a portal user whose
+    change the portal carries out). An update's `changed_fields` are the fields its history lines name."""
     after_json = as_json(after)
     changes = field_changes(as_json(before) if before else None, after_json) + (extra_history or [])
     await history_repository.record(
@@ -57,12 +56,12 @@ async def record_change(
         office_id=after.office_id,
         version=after.version,
         changed_at=after.updated_at,
-        changed_by=user.subject,
-        changed_by_name=user.name,
+        changed_by=uow.actor.id,
+        changed_by_name=uow.actor.name,
         changes=changes,
     )
     state = _state(after_json)
-    if event_type is CustomerUpdated:
+    if issubclass(event_type, CustomerUpdated):
         # History names a map's key or an address (`custom_fields.tier`); the event names the field.
         changed_fields = sorted({change.field.split(".", 1)[0] for change in changes})
         event: EventPayload = CustomerUpdated(customer=state, changed_fields=changed_fields)

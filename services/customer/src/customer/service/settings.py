@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from customer.adapters import settings_repository
+from customer.domain.commands import SettingsChanges
 from customer.domain.settings import OfficeSettings, change_settings
-from servicekit.auth import Principal
+from domainkit import sent_fields
+from servicekit.auth import OfficeUser
 from servicekit.etag import check_version
 from servicekit.unit_of_work import UnitOfWork
 
 
 async def update_settings(
-    uow: UnitOfWork, user: Principal, changes: dict[str, Any], expected_version: int | None
+    uow: UnitOfWork, user: OfficeUser, changes: SettingsChanges, expected_version: int | None
 ) -> OfficeSettings:
-    assert user.office_id is not None
-    async with uow:
-        current = await settings_repository.get(uow.session, user.office_id, for_update=True)
-        check_version(current.version, expected_version)
-        if not changes:
-            return current
-        changed = change_settings(current, changes)
-        await settings_repository.save(uow.session, changed, user.subject)
-        await uow.commit()
+    current = await settings_repository.get(uow.session, user.office_id, for_update=True)
+    check_version(current.version, expected_version)
+    sent = sent_fields(changes)
+    if not sent:
+        return current
+    changed = change_settings(current, sent)
+    await settings_repository.save(uow.session, changed, user.subject)
     return changed
