@@ -40,7 +40,9 @@ def find_unstorable(value: Any, path: str = "") -> tuple[str, str] | None:
         for key, item in value.items():
             field = f"{path}.{key}" if path else str(key)
             if (reason := unstorable_reason(key)) is not None:
-                return field.encode("utf-8", "backslashreplace").decode(), f"key {reason}"
+                # The key is named escaped (`\x00`), so the answer itself stays storable and printable.
+                printable = key.encode("unicode_escape").decode()
+                return (f"{path}.{printable}" if path else printable), f"key {reason}"
             if (found := find_unstorable(item, field)) is not None:
                 return found
     if isinstance(value, list):

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from customer_api_helpers import auth, create
+from customer_api_helpers import auth, change_settings, create
 
 
 async def test_create_then_read_returns_the_customer_with_its_version(api, make_token):
@@ -225,6 +225,42 @@ async def test_concurrent_requests_with_one_idempotency_key_create_once(api, mak
     )
     assert {r.status_code for r in responses} == {201}
     assert len({r.json()["id"] for r in responses}) == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"name": "Unik AS", "country": "NO", "organisation_number": "923609016"},
+        {"name": "Synk AS", "external_ids": {"erp": "E-1"}},
+    ],
+)
+async def test_a_retry_whose_twin_is_still_in_flight_gets_the_twins_answer_not_a_conflict(
+    api, make_token, body
+):
+    await change_settings(api, make_token("office_admin"), organisation_number_unique=True)
+    headers = auth(make_token("manager"), **{"Idempotency-Key": f"retry-{uuid.uuid4()}"})
+    answers = await asyncio.gather(*(api.post("/v1/customers", json=body, headers=headers) for _ in range(5)))
+    assert [a.status_code for a in answers] == [201] * 5, [a.text for a in answers]
+    assert len({a.json()["id"] for a in answers}) == 1
+    assert sum(a.headers.get("Idempotent-Replayed") == "true" for a in answers) == 4
+
+
+async def test_an_idempotency_key_is_bound_to_its_path_and_may_not_hold_spaces(api, make_token):
+    token = make_token("manager")
+    key = {"Idempotency-Key": f"k-{uuid.uuid4()}"}
+    customer = (await api.post("/v1/customers", json={"name": "A"}, headers=auth(token, **key))).json()
+    elsewhere = await api.post(
+        f"/v1/customers/{customer['id']}/links",
+        json={"system": "projects", "reference": "P1"},
+        headers=auth(token, **key),
+    )
+    assert elsewhere.status_code == 422
+    assert elsewhere.json()["errors"][0]["field"] == "Idempotency-Key"
+    spaced = await api.post(
+        "/v1/customers", json={"name": "A"}, headers=auth(token, **{"Idempotency-Key": "a b"})
+    )
+    assert spaced.status_code == 422
+    assert spaced.json()["errors"][0]["field"] == "Idempotency-Key"
 
 
 @pytest.mark.parametrize(

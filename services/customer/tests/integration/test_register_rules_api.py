@@ -49,6 +49,19 @@ async def test_automatic_numbers_are_padded_to_the_minimum_length(api, make_toke
     assert (await create(api, admin)).json()["customer_number"] == "00001"
 
 
+async def test_automatic_numbers_stop_with_a_clear_error_at_the_maximum_length(api, make_token):
+    admin = make_token("office_admin")
+    await change_settings(api, admin, customer_number_min_length=1, customer_number_max_length=1)
+    numbers = [(await create(api, admin)).json()["customer_number"] for _ in range(9)]
+    assert numbers == [str(n) for n in range(1, 10)]
+    exhausted = await api.post("/v1/customers", json={"name": "Tiende AS"}, headers=auth(admin))
+    assert exhausted.status_code == 409
+    assert exhausted.json()["errors"][0]["field"] == "customer_number"
+    assert "customer_number_max_length" in exhausted.json()["detail"]
+    await change_settings(api, admin, customer_number_max_length=2)
+    assert (await create(api, admin)).json()["customer_number"] == "10"  # the refused draw was rolled back
+
+
 async def test_manual_numbering_requires_a_number_of_the_allowed_length(api, make_token):
     admin, manager = make_token("office_admin"), make_token("manager")
     await change_settings(
@@ -195,6 +208,50 @@ async def test_upsert_by_external_id_creates_then_updates_then_changes_nothing(a
     await bus_listener.wait_for(2)
     await asyncio.sleep(0.3)
     assert [e["type"] for e in bus_listener.received] == ["customer.created", "customer.updated"]
+
+
+async def test_parallel_syncs_of_one_external_id_create_one_customer_and_update_it(api, make_token):
+    token = make_token("manager")
+    for round_number in range(5):
+        url = f"/v1/customers/by-external-id/erp/P-{round_number}"
+        answers = await asyncio.gather(
+            api.put(url, json={"name": "Parallell AS"}, headers=auth(token)),
+            api.put(url, json={"name": "Parallell AS", "segment": "SMB"}, headers=auth(token)),
+        )
+        assert sorted(a.status_code for a in answers) == [200, 201], [a.text for a in answers]
+        assert len({a.json()["id"] for a in answers}) == 1
+
+
+async def test_a_customer_is_created_and_synced_with_its_addresses(api, make_token):
+    token = make_token("manager")
+    addresses = [
+        {"kind": "visiting", "line1": "Storgata 1", "city": "Oslo", "country": "no"},
+        {"kind": "invoice", "line1": "Postboks 9", "city": "Oslo", "headquarters": True},
+    ]
+    created = (await create(api, token, addresses=addresses)).json()
+    assert [(a["kind"], a["country"], a["headquarters"]) for a in created["addresses"]] == [
+        ("visiting", "NO", False),
+        ("invoice", None, True),
+    ]
+    url = "/v1/customers/by-external-id/erp/A-1"
+    synced = (
+        await api.put(url, json={"name": "Adresse AS", "addresses": addresses}, headers=auth(token))
+    ).json()
+    assert len(synced["addresses"]) == 2
+    again = await api.put(url, json={"name": "Adresse AS", "addresses": addresses}, headers=auth(token))
+    assert again.json()["version"] == synced["version"]
+    kept = await api.put(url, json={"name": "Adresse AS", "segment": "SMB"}, headers=auth(token))
+    assert kept.json()["addresses"] == synced["addresses"]
+    replaced = await api.put(
+        url,
+        json={"name": "Adresse AS", "addresses": [{"kind": "postal", "city": "Bergen"}]},
+        headers=auth(token),
+    )
+    assert [(a["kind"], a["city"], a["headquarters"]) for a in replaced.json()["addresses"]] == [
+        ("postal", "Bergen", True)
+    ]
+    history = (await api.get(f"/v1/customers/{synced['id']}/history", headers=auth(token))).json()["items"]
+    assert any(entry["field"].startswith("addresses.") for entry in history)
 
 
 async def test_upsert_refuses_a_body_that_contradicts_the_path(api, make_token):
