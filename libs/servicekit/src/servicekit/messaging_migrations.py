@@ -1,7 +1,7 @@
 """Frozen, versioned migration steps of the kit's own tables: outbox, inbox and idempotency keys.
 
-Rule: a step, once released, is never edited. A change to these tables is a new step (``upgrade_v2``,
-``downgrade_v2``), and each service adds one Alembic revision that calls it. ``messaging_tables`` then
+Rule: a step, once released, is never edited. A change to these tables is a new step (``upgrade_v3``,
+``downgrade_v3``), and each service adds one Alembic revision that calls it. ``messaging_tables`` then
 describes the result, and each service's migration test checks that the two agree.
 
 Reason: a migration must do the same thing on every database, on every day. Created from the live table
@@ -85,3 +85,16 @@ def downgrade_v1() -> None:
     op.drop_table("idempotency_keys")
     op.drop_table("inbox")
     op.drop_table("outbox")
+
+
+def upgrade_v2() -> None:
+    """v2: indexes by age, so housekeeping finds expired inbox rows and idempotency keys without
+    reading the whole table."""
+    op.create_index("ix_inbox_processed_at", "inbox", ["processed_at"])
+    op.create_index("ix_idempotency_keys_created_at", "idempotency_keys", ["created_at"])
+
+
+def downgrade_v2() -> None:
+    """Undo v2: drop the two age indexes."""
+    op.drop_index("ix_idempotency_keys_created_at", table_name="idempotency_keys")
+    op.drop_index("ix_inbox_processed_at", table_name="inbox")

@@ -62,6 +62,8 @@ inbox = Table(
     Column("event_type", Text, nullable=False),
     Column("processed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     PrimaryKeyConstraint("consumer", "event_id", name="pk_inbox"),
+    # Housekeeping deletes rows by age (messaging_migrations v2).
+    Index("ix_inbox_processed_at", "processed_at"),
 )
 
 idempotency_keys = Table(
@@ -76,4 +78,6 @@ idempotency_keys = Table(
     Column("headers", JSONB, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     PrimaryKeyConstraint("office_id", "key", name="pk_idempotency_keys"),
+    # Housekeeping deletes keys by age (messaging_migrations v2).
+    Index("ix_idempotency_keys_created_at", "created_at"),
 )

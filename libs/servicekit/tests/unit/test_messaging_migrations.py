@@ -59,6 +59,14 @@ RELEASED_DDL = {
         DROP TABLE inbox;
         DROP TABLE outbox;
     """,
+    "upgrade_v2": """
+        CREATE INDEX ix_inbox_processed_at ON inbox (processed_at);
+        CREATE INDEX ix_idempotency_keys_created_at ON idempotency_keys (created_at);
+    """,
+    "downgrade_v2": """
+        DROP INDEX ix_idempotency_keys_created_at;
+        DROP INDEX ix_inbox_processed_at;
+    """,
 }
 
 
