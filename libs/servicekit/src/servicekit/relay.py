@@ -32,10 +32,11 @@ from sqlalchemy import Row, delete, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from servicekit.bus import Bus, declare_topology
-from servicekit.cancellation import raise_if_cancelling, wait_until_set
+from servicekit.cancellation import wait_until_set
 from servicekit.messaging_tables import outbox
 from servicekit.metrics import OUTBOX_FAILURES, OUTBOX_PUBLISHED
 from servicekit.outbox import notify_channel
+from servicekit.reconnect import keep_running
 
 log = logging.getLogger(__name__)
 
@@ -107,16 +108,7 @@ class OutboxRelay:
 
     async def run(self) -> None:
         """Publish until cancelled, reconnecting to PostgreSQL and RabbitMQ whenever either fails."""
-        delay = 0.2
-        while True:
-            try:
-                await self._run_once()
-                delay = 0.2
-            except Exception as exc:
-                raise_if_cancelling()
-                log.warning("outbox relay interrupted, retrying in %.1fs: %s", delay, exc)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
+        await keep_running(self._run_once, name=f"{self.service_name} outbox relay")
 
     async def _run_once(self) -> None:
         listener = await asyncpg.connect(self.listen_dsn)
