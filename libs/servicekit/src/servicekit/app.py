@@ -22,6 +22,7 @@ from servicekit.context import CORRELATION_HEADER, correlation_id_var
 from servicekit.db import create_engine, create_session_factory
 from servicekit.errors import install_problem_handlers
 from servicekit.health import ReadinessCheck, health_router
+from servicekit.housekeeping import Housekeeping, Retention
 from servicekit.logs import configure_logging
 from servicekit.metrics import (
     CONSUMER_LAG,
@@ -84,6 +85,15 @@ def build_runtime(
     session_factory = create_session_factory(engine)
     bus = Bus(settings.amqp_url, topology_from(settings))
     runtime = ServiceRuntime(settings, engine, session_factory, bus, TokenVerifier(settings))
+    runtime.housekeeping = Housekeeping(
+        service_name=settings.service_name,
+        session_factory=session_factory,
+        retention=Retention(
+            outbox=timedelta(hours=settings.outbox_retention_hours),
+            inbox=timedelta(hours=settings.inbox_retention_hours),
+            idempotency_keys=timedelta(hours=settings.idempotency_retention_hours),
+        ),
+    )
     if publishes:
         runtime.relay = OutboxRelay(
             service_name=settings.service_name,
@@ -92,7 +102,6 @@ def build_runtime(
             bus=bus,
             batch_size=settings.outbox_batch_size,
             poll_interval_s=settings.outbox_poll_interval_s,
-            retention=timedelta(hours=settings.outbox_retention_hours),
         )
     if handlers:
         runtime.consumer = EventConsumer(
