@@ -1,7 +1,8 @@
 """Building a service's FastAPI app: the same middleware, errors, health, metrics and lifespan for all.
 
-A service's `main.py` says only what is its own: title, routers, where its migrations are, which events
-it consumes, and whether it publishes.
+A service's `main.py` says only what is its own: title, routers, where its migrations are, its event
+handlers, and whether it publishes. Which events reach its queue is not its to say: the bindings come
+from `contracts.routing.SUBSCRIPTIONS`, and building the app fails when they and the handlers disagree.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from servicekit import subscriptions
 from servicekit.auth import TokenVerifier
 from servicekit.bus import Bus, Topology
 from servicekit.consumer import EventConsumer, EventHandler
@@ -79,8 +81,10 @@ def build_runtime(
     *,
     publishes: bool,
     handlers: Mapping[str, EventHandler] | None = None,
-    patterns: Sequence[str] = (),
 ) -> ServiceRuntime:
+    """Everything the service runs on; raises `SubscriptionMismatch` when its handlers and its
+    subscription disagree."""
+    patterns = subscriptions.subscribed_patterns(settings.service_name, handlers or {})
     engine = create_engine(settings.database_url, settings.database_pool_size)
     session_factory = create_session_factory(engine)
     bus = Bus(settings.amqp_url, topology_from(settings))
@@ -125,14 +129,16 @@ def create_service_app(
     migrations: Path,
     publishes: bool,
     handlers: Mapping[str, EventHandler] | None = None,
-    patterns: Sequence[str] = (),
     readiness_checks: Mapping[str, ReadinessCheck] | None = None,
 ) -> FastAPI:
+    """The service's app; raises `SubscriptionMismatch` at once (not at the first event) when its
+    handlers and its subscription disagree."""
+    subscriptions.subscribed_patterns(settings.service_name, handlers or {})
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runtime = build_runtime(settings, publishes=publishes, handlers=handlers, patterns=patterns)
+        runtime = build_runtime(settings, publishes=publishes, handlers=handlers)
         if settings.migrate_on_start:
             await upgrade_database(runtime.engine, migrations)
         app.state.runtime = runtime

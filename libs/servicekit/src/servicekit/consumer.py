@@ -42,6 +42,12 @@ _FLUSH_AFTER_IDLE_S = 0.05
 
 
 class EventConsumer:
+    """Applies the events of one service's queue with its handlers.
+
+    `patterns` are the queue's bindings. A service never chooses them: `app.build_runtime` passes its
+    entry in `contracts.routing.SUBSCRIPTIONS`, checked against the handlers; tests may bind their own.
+    """
+
     def __init__(
         self,
         *,
