@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from contracts.envelope import EventEnvelope
-from contracts.routing import DEFAULT_EXCHANGE, EVENT_TYPES, PUBLISHERS, SUBSCRIPTIONS
+from contracts.routing import DEFAULT_EXCHANGE, EVENT_TYPES, PUBLISHERS, SUBSCRIPTIONS, topic_matches
 
 CONTRACTS_ROOT = Path(__file__).resolve().parents[2]
 """libs/contracts, where the generated files live."""
@@ -30,16 +30,6 @@ def event_schemas() -> dict[str, dict[str, Any]]:
         schema["$id"] = f"urn:crm:event:{event_type}:v{payload.schema_version}"
         schemas[schema_file_name(event_type, payload.schema_version)] = schema
     return schemas
-
-
-def _matches(pattern: str, event_type: str) -> bool:
-    # Topic patterns as the bus uses them: `*` stands for exactly one word, `#` for any number.
-    pattern_words, type_words = pattern.split("."), event_type.split(".")
-    if "#" in pattern_words:
-        return True
-    return len(pattern_words) == len(type_words) and all(
-        p in ("*", t) for p, t in zip(pattern_words, type_words, strict=True)
-    )
 
 
 def asyncapi_document() -> dict[str, Any]:
@@ -65,14 +55,14 @@ def asyncapi_document() -> dict[str, Any]:
             },
         }
         for service, patterns in sorted(PUBLISHERS.items()):
-            if any(_matches(p, event_type) for p in patterns):
+            if any(topic_matches(p, event_type) for p in patterns):
                 operations[f"{service}_sends_{key}"] = {
                     "action": "send",
                     "channel": {"$ref": f"#/channels/{key}"},
                     "summary": f"The {service} service publishes {event_type} through its outbox.",
                 }
         for service, patterns in sorted(SUBSCRIPTIONS.items()):
-            if any(_matches(p, event_type) for p in patterns):
+            if any(topic_matches(p, event_type) for p in patterns):
                 operations[f"{service}_receives_{key}"] = {
                     "action": "receive",
                     "channel": {"$ref": f"#/channels/{key}"},

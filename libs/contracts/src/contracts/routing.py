@@ -35,6 +35,21 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
 """Routing-key patterns each consuming service's queue is bound to (SPEC §1)."""
 
 
+def topic_matches(pattern: str, routing_key: str) -> bool:
+    """Whether a topic exchange routes `routing_key` to a binding with `pattern`, as RabbitMQ does:
+    words are separated by dots, `*` stands for exactly one word and `#` for zero or more."""
+    return _words_match(pattern.split("."), routing_key.split("."))
+
+
+def _words_match(pattern: list[str], words: list[str]) -> bool:
+    if not pattern:
+        return not words
+    first, rest = pattern[0], pattern[1:]
+    if first == "#":
+        return any(_words_match(rest, words[skipped:]) for skipped in range(len(words) + 1))
+    return bool(words) and first in ("*", words[0]) and _words_match(rest, words[1:])
+
+
 def payload_model(event_type: str) -> type[EventPayload]:
     """The payload model of an event type; KeyError for a type nobody declared."""
     return EVENT_TYPES[event_type]

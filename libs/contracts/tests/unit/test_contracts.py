@@ -5,7 +5,8 @@ import pytest
 
 from contracts import Actor, envelope_for
 from contracts.customer import CustomerState, CustomerUpdated
-from contracts.export import _matches, generated_files, outdated_files, write_generated_files
+from contracts.export import generated_files, outdated_files, write_generated_files
+from contracts.routing import topic_matches
 
 
 def a_customer(**overrides) -> CustomerState:
@@ -82,9 +83,23 @@ def test_the_asyncapi_document_names_who_sends_and_who_receives_each_event():
         ("customer.*", "customer.created", True),
         ("customer.*", "contact.created", False),
         ("customer.*", "customer.address.added", False),
+        ("customer.*", "customer", False),
+        ("*.created", "contact.created", True),
         ("#", "anything.at.all", True),
+        ("#", "customer", True),
+        ("customer.#", "customer", True),
+        ("customer.#", "customer.address.added", True),
+        ("customer.#", "contact.created", False),
+        ("#.created", "customer.created", True),
+        ("#.created", "customer.created.late", False),
+        ("customer.#.added", "customer.added", True),
+        ("customer.#.added", "customer.address.contact.added", True),
+        ("customer.#.added", "customer.address.removed", False),
+        ("#.*", "customer", True),
+        ("*.#.*", "customer", False),
         ("customer.created", "customer.created", True),
+        ("customer.created", "customer.created.late", False),
     ],
 )
 def test_topic_patterns_match_like_the_broker(pattern, event_type, matches):
-    assert _matches(pattern, event_type) is matches
+    assert topic_matches(pattern, event_type) is matches

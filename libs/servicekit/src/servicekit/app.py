@@ -1,7 +1,8 @@
 """Building a service's FastAPI app: the same middleware, errors, health, metrics and lifespan for all.
 
-A service's `main.py` says only what is its own: title, routers, where its migrations are, which events
-it consumes, and whether it publishes.
+A service's `main.py` says only what is its own: title, routers, where its migrations are, its event
+handlers, and whether it publishes. Which events reach its queue is not its to say: the bindings come
+from `contracts.routing.SUBSCRIPTIONS`, and building the app fails when they and the handlers disagree.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 from fastapi import APIRouter, Depends, FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from servicekit import subscriptions
 from servicekit.auth import TokenVerifier
 from servicekit.bus import Bus, Topology
 from servicekit.consumer import EventConsumer, EventHandler
@@ -22,6 +24,7 @@ from servicekit.context import CORRELATION_HEADER, correlation_id_var
 from servicekit.db import create_engine, create_session_factory
 from servicekit.errors import install_problem_handlers
 from servicekit.health import ReadinessCheck, health_router
+from servicekit.housekeeping import Housekeeping, Retention
 from servicekit.logs import configure_logging
 from servicekit.metrics import (
     CONSUMER_LAG,
@@ -79,12 +82,23 @@ def build_runtime(
     *,
     publishes: bool,
     handlers: Mapping[str, EventHandler] | None = None,
-    patterns: Sequence[str] = (),
 ) -> ServiceRuntime:
+    """Everything the service runs on; raises `SubscriptionMismatch` when its handlers and its
+    subscription disagree."""
+    patterns = subscriptions.subscribed_patterns(settings.service_name, handlers or {})
     engine = create_engine(settings.database_url, settings.database_pool_size)
     session_factory = create_session_factory(engine)
     bus = Bus(settings.amqp_url, topology_from(settings))
     runtime = ServiceRuntime(settings, engine, session_factory, bus, TokenVerifier(settings))
+    runtime.housekeeping = Housekeeping(
+        service_name=settings.service_name,
+        session_factory=session_factory,
+        retention=Retention(
+            outbox=timedelta(hours=settings.outbox_retention_hours),
+            inbox=timedelta(hours=settings.inbox_retention_hours),
+            idempotency_keys=timedelta(hours=settings.idempotency_retention_hours),
+        ),
+    )
     if publishes:
         runtime.relay = OutboxRelay(
             service_name=settings.service_name,
@@ -93,7 +107,6 @@ def build_runtime(
             bus=bus,
             batch_size=settings.outbox_batch_size,
             poll_interval_s=settings.outbox_poll_interval_s,
-            retention=timedelta(hours=settings.outbox_retention_hours),
         )
     if handlers:
         runtime.consumer = EventConsumer(
@@ -117,14 +130,16 @@ def create_service_app(
     migrations: Path,
     publishes: bool,
     handlers: Mapping[str, EventHandler] | None = None,
-    patterns: Sequence[str] = (),
     readiness_checks: Mapping[str, ReadinessCheck] | None = None,
 ) -> FastAPI:
+    """The service's app; raises `SubscriptionMismatch` at once (not at the first event) when its
+    handlers and its subscription disagree."""
+    subscriptions.subscribed_patterns(settings.service_name, handlers or {})
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runtime = build_runtime(settings, publishes=publishes, handlers=handlers, patterns=patterns)
+        runtime = build_runtime(settings, publishes=publishes, handlers=handlers)
         if settings.migrate_on_start:
             await upgrade_database(runtime.engine, migrations)
         app.state.runtime = runtime

@@ -25,9 +25,9 @@ from contracts import Actor, EventEnvelope, RawEnvelope
 from contracts.routing import EVENT_TYPES
 from servicekit import inbox
 from servicekit.bus import Bus, declare_retry_queues, declare_service_queue, is_alive
-from servicekit.cancellation import raise_if_cancelling
 from servicekit.context import correlation_id_var
 from servicekit.metrics import EVENTS_CONSUMED
+from servicekit.reconnect import keep_running
 from servicekit.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,12 @@ _FLUSH_AFTER_IDLE_S = 0.05
 
 
 class EventConsumer:
+    """Applies the events of one service's queue with its handlers.
+
+    `patterns` are the queue's bindings. A service never chooses them: `app.build_runtime` passes its
+    entry in `contracts.routing.SUBSCRIPTIONS`, checked against the handlers; tests may bind their own.
+    """
+
     def __init__(
         self,
         *,
@@ -75,16 +81,7 @@ class EventConsumer:
 
     async def run(self) -> None:
         """Consume until cancelled, reconnecting whenever the broker goes away."""
-        delay = 0.2
-        while True:
-            try:
-                await self._consume_until_disconnected()
-                delay = 0.2
-            except Exception as exc:
-                raise_if_cancelling()
-                log.warning("consumer %s interrupted, retrying in %.1fs: %s", self.service_name, delay, exc)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
+        await keep_running(self._consume_until_disconnected, name=f"{self.service_name} consumer")
 
     async def _consume_until_disconnected(self) -> None:
         connection = await self.bus.connection()

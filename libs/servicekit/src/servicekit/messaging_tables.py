@@ -1,7 +1,10 @@
-"""The outbox and inbox tables every service holds in its own database.
+"""The outbox, inbox and idempotency-key tables every service holds in its own database, as the code
+uses them.
 
 They live on their own MetaData; each service's Alembic environment includes it beside the service's
-own tables, and its first migration creates them with ``create_messaging_tables``.
+own tables. Migrations never create them from here: the frozen steps of ``messaging_migrations`` do, and
+each service's migration test checks that the migrated schema equals these definitions. A change here
+therefore needs a new step there.
 """
 
 from __future__ import annotations
@@ -59,6 +62,8 @@ inbox = Table(
     Column("event_type", Text, nullable=False),
     Column("processed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     PrimaryKeyConstraint("consumer", "event_id", name="pk_inbox"),
+    # Housekeeping deletes rows by age (messaging_migrations v2).
+    Index("ix_inbox_processed_at", "processed_at"),
 )
 
 idempotency_keys = Table(
@@ -73,17 +78,6 @@ idempotency_keys = Table(
     Column("headers", JSONB, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     PrimaryKeyConstraint("office_id", "key", name="pk_idempotency_keys"),
+    # Housekeeping deletes keys by age (messaging_migrations v2).
+    Index("ix_idempotency_keys_created_at", "created_at"),
 )
-
-
-def create_messaging_tables() -> None:
-    """Create the outbox, inbox and idempotency tables; call from a service's first Alembic migration."""
-    from alembic import op
-
-    messaging_metadata.create_all(op.get_bind())
-
-
-def drop_messaging_tables() -> None:
-    from alembic import op
-
-    messaging_metadata.drop_all(op.get_bind())

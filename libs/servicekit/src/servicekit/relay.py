@@ -28,14 +28,15 @@ import aio_pika
 import asyncpg
 from aio_pika.abc import AbstractExchange
 from aio_pika.exceptions import DeliveryError
-from sqlalchemy import Row, delete, text, update
+from sqlalchemy import Row, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from servicekit.bus import Bus, declare_topology
-from servicekit.cancellation import raise_if_cancelling, wait_until_set
+from servicekit.cancellation import wait_until_set
 from servicekit.messaging_tables import outbox
 from servicekit.metrics import OUTBOX_FAILURES, OUTBOX_PUBLISHED
 from servicekit.outbox import notify_channel
+from servicekit.reconnect import keep_running
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +92,6 @@ class OutboxRelay:
         bus: Bus,
         batch_size: int = 200,
         poll_interval_s: float = 2.0,
-        retention: timedelta = timedelta(days=7),
     ) -> None:
         self.service_name = service_name
         self.session_factory = session_factory
@@ -99,24 +99,13 @@ class OutboxRelay:
         self.bus = bus
         self.batch_size = batch_size
         self.poll_interval_s = poll_interval_s
-        self.retention = retention
         self._wake = asyncio.Event()
         self._lock_key = zlib.crc32(f"outbox-relay:{service_name}".encode())
-        self._last_cleanup = datetime.min.replace(tzinfo=UTC)
         self.is_leader = False
 
     async def run(self) -> None:
         """Publish until cancelled, reconnecting to PostgreSQL and RabbitMQ whenever either fails."""
-        delay = 0.2
-        while True:
-            try:
-                await self._run_once()
-                delay = 0.2
-            except Exception as exc:
-                raise_if_cancelling()
-                log.warning("outbox relay interrupted, retrying in %.1fs: %s", delay, exc)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
+        await keep_running(self._run_once, name=f"{self.service_name} outbox relay")
 
     async def _run_once(self) -> None:
         listener = await asyncpg.connect(self.listen_dsn)
@@ -135,7 +124,6 @@ class OutboxRelay:
                 while True:
                     self._wake.clear()
                     published = await self.publish_batch(exchange)
-                    await self._cleanup_if_due()
                     if published >= self.batch_size:
                         continue
                     if channel.is_closed or listener.is_closed():
@@ -213,14 +201,6 @@ class OutboxRelay:
                 else:
                     confirmed.append(row.id)
         return confirmed, refused, None
-
-    async def _cleanup_if_due(self) -> None:
-        now = _now()
-        if now - self._last_cleanup < timedelta(minutes=10):
-            return
-        self._last_cleanup = now
-        async with self.session_factory() as session, session.begin():
-            await session.execute(delete(outbox).where(outbox.c.published_at < now - self.retention))
 
 
 def _now() -> datetime:

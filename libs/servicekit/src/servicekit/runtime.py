@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from servicekit.auth import TokenVerifier
 from servicekit.bus import Bus
 from servicekit.consumer import EventConsumer
+from servicekit.housekeeping import Housekeeping
 from servicekit.relay import OutboxRelay
 from servicekit.settings import ServiceSettings
 
@@ -27,15 +28,16 @@ class ServiceRuntime:
     verifier: TokenVerifier
     relay: OutboxRelay | None = None
     consumer: EventConsumer | None = None
+    housekeeping: Housekeeping | None = None
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     def start_background_work(self) -> None:
-        for worker in (self.relay, self.consumer):
+        for worker in (self.relay, self.consumer, self.housekeeping):
             if worker is not None:
                 self.tasks.append(asyncio.create_task(worker.run(), name=type(worker).__name__))
 
     async def stop(self) -> None:
-        """Stop the relay and consumers, then close the broker and database connections. Every step
+        """Stop the relay, consumers and housekeeping, then close the broker and database connections. Every step
         is bounded: a shutdown that waits forever would keep the relay's leader lock from a successor."""
         for task in self.tasks:
             task.cancel()

@@ -51,7 +51,17 @@ class ServiceSettings(JwtSettings):
     outbox_poll_interval_s: float = Field(
         default=2.0, description="Fallback poll when no LISTEN/NOTIFY wake-up arrives."
     )
-    outbox_retention_hours: int = 24 * 7
+    outbox_retention_hours: int = Field(
+        default=24 * 7, ge=1, description="How long published outbox rows are kept (unpublished: always)."
+    )
+    inbox_retention_hours: int = Field(
+        default=24 * 7,
+        ge=1,
+        description="How long a consumer remembers an applied event; must far exceed any redelivery.",
+    )
+    idempotency_retention_hours: int = Field(
+        default=24, ge=1, description="How long a create's Idempotency-Key replays its first answer."
+    )
 
     log_level: str = "INFO"
     log_json: bool = True

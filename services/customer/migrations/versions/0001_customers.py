@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from servicekit.messaging_tables import create_messaging_tables, drop_messaging_tables
+from servicekit import messaging_migrations
 
 revision = "0001"
 down_revision = None
@@ -18,7 +18,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    create_messaging_tables()
+    messaging_migrations.upgrade_v1()
     op.create_table(
         "customers",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -69,4 +69,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("number_sequences")
     op.drop_table("customers")
-    drop_messaging_tables()
+    messaging_migrations.downgrade_v1()
