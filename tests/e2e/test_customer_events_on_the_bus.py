@@ -25,6 +25,7 @@ async def customer_service(infra, topology, tmp_path: Path):
         "MIGRATE_ON_START": "true",
         "ENVIRONMENT": "test",
         "OUTBOX_POLL_INTERVAL_S": "0.5",
+        "WORKERS": "2",  # as in production: several server processes, one relay leader among them
     }
     try:
         with running_service(

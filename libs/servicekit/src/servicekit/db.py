@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 # One naming convention for every service, so Alembic names constraints the same way everywhere.
@@ -20,9 +20,20 @@ def new_metadata() -> MetaData:
 
 
 def create_engine(database_url: str, pool_size: int = 10) -> AsyncEngine:
-    return create_async_engine(database_url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    # No pre-ping: it costs a round trip on every checkout. A connection that died while idle fails its
+    # first statement, which invalidates the pool; `servicekit.transactions` then runs the use case again.
+    return create_async_engine(database_url, pool_size=pool_size, max_overflow=pool_size)
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     # expire_on_commit=False: objects read in a unit of work stay readable after it commits.
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+async def hold_lock(session: AsyncSession, name: str) -> None:
+    """Take a PostgreSQL advisory lock named `name` until the session's transaction ends.
+
+    For rules no constraint can hold (an idempotency key in flight, one external id synced twice at
+    once): the second transaction waits here, then sees what the first committed.
+    """
+    await session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:name, 0))"), {"name": name})

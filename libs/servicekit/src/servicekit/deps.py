@@ -23,7 +23,9 @@ from servicekit.unit_of_work import UnitOfWork
 _bearer = HTTPBearer(auto_error=False, description="A JWT from the identity provider, or `crm token`.")
 
 
-def get_runtime(request: Request) -> ServiceRuntime:
+async def get_runtime(request: Request) -> ServiceRuntime:
+    # async, like every dependency here: FastAPI runs a plain `def` dependency in a thread pool, a
+    # thread hop on every request for nothing.
     runtime: ServiceRuntime = request.app.state.runtime
     return runtime
 

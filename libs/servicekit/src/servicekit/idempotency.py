@@ -14,10 +14,11 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicekit.auth import CustomerUser, OfficeUser, Principal
+from servicekit.db import hold_lock
 from servicekit.deps import CurrentPrincipal
 from servicekit.messaging_tables import idempotency_keys
 from servicekit.problems import InvalidField
@@ -92,10 +93,7 @@ IdempotencyDep = Annotated[IdempotentRequest | None, Depends(get_idempotent_requ
 async def wait_for_twins(session: AsyncSession, request: IdempotentRequest) -> None:
     """Hold the key for this transaction: a twin request with the same key waits here until this one
     commits (and then finds its answer) or rolls back (and then does the work itself)."""
-    await session.execute(
-        text("SELECT pg_advisory_xact_lock(hashtextextended(:lock, 0))"),
-        {"lock": f"idempotency:{request.scope}:{request.key}"},
-    )
+    await hold_lock(session, f"idempotency:{request.scope}:{request.key}")
 
 
 async def stored_response(session: AsyncSession, request: IdempotentRequest) -> StoredResponse | None:

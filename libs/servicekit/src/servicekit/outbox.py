@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import EventEnvelope
@@ -20,24 +20,25 @@ def notify_channel(service_name: str) -> str:
 async def write_to_outbox(
     session: AsyncSession, service_name: str, envelopes: Sequence[EventEnvelope[Any]]
 ) -> None:
-    """Insert the events and wake the relay; both take effect only when the transaction commits."""
+    """Insert the events and wake the relay, in one statement (one round trip); both take effect only
+    when the transaction commits."""
     if not envelopes:
         return
-    await session.execute(
-        insert(outbox),
-        [
-            {
-                "event_id": envelope.id,
-                "event_type": envelope.type,
-                "aggregate_id": envelope.aggregate_id,
-                "aggregate_version": envelope.aggregate_version,
-                "envelope": envelope.model_dump(mode="json", by_alias=True),
-            }
-            for envelope in envelopes
-        ],
-    )
+    rows = [
+        {
+            "event_id": envelope.id,
+            "event_type": envelope.type,
+            "aggregate_id": envelope.aggregate_id,
+            "aggregate_version": envelope.aggregate_version,
+            "envelope": envelope.model_dump(mode="json", by_alias=True),
+        }
+        for envelope in envelopes
+    ]
+    written = insert(outbox).values(rows).returning(outbox.c.id).cte("written")
     # PostgreSQL delivers a NOTIFY at commit and folds identical ones, so one per transaction is enough.
-    await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": notify_channel(service_name)})
+    # The insert runs as a data-modifying CTE of the statement that sends the notification.
+    wake_relay = select(func.pg_notify(notify_channel(service_name), "")).add_cte(written)
+    await session.execute(wake_relay)
 
 
 async def outbox_backlog(session: AsyncSession) -> int:

@@ -30,6 +30,9 @@ class ServiceSettings(JwtSettings):
     environment: Literal["development", "test", "production"] = "development"
     host: str = "127.0.0.1"
     port: int
+    workers: int = Field(
+        default=1, ge=1, description="Server processes; more than one uses more cores for the API."
+    )
 
     database_url: str
     database_pool_size: int = 10

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 
 from servicekit import idempotency
 from servicekit.idempotency import IdempotentRequest
@@ -28,10 +29,14 @@ UseCase = Callable[[UnitOfWork], Awaitable[ResultT]]
 
 async def run_in_transaction(uow: UnitOfWork, use_case: UseCase[ResultT]) -> ResultT:
     """Run the use case in one transaction and commit it; nothing is kept if the use case raises."""
-    async with uow:
-        result = await use_case(uow)
-        await uow.commit()
-    return result
+
+    async def once() -> ResultT:
+        async with uow:
+            result = await use_case(uow)
+            await uow.commit()
+        return result
+
+    return await _again_on_a_dropped_connection(uow, once)
 
 
 async def answer_once(
@@ -48,11 +53,32 @@ async def answer_once(
     """
     if request is None:
         return answer(await run_in_transaction(uow, use_case))
-    async with uow:
-        await idempotency.wait_for_twins(uow.session, request)
-        if (stored := await idempotency.stored_response(uow.session, request)) is not None:
-            return idempotency.replay(stored)
-        response = answer(await use_case(uow))
-        await idempotency.remember(uow.session, request, response)
-        await uow.commit()
-    return response
+
+    async def once() -> JSONResponse:
+        async with uow:
+            await idempotency.wait_for_twins(uow.session, request)
+            if (stored := await idempotency.stored_response(uow.session, request)) is not None:
+                return idempotency.replay(stored)
+            response = answer(await use_case(uow))
+            await idempotency.remember(uow.session, request, response)
+            await uow.commit()
+        return response
+
+    return await _again_on_a_dropped_connection(uow, once)
+
+
+async def _again_on_a_dropped_connection(uow: UnitOfWork, once: Callable[[], Awaitable[ResultT]]) -> ResultT:
+    """Run `once`, and once more if the database connection turned out to be dead before the commit.
+
+    Pooled connections are not pinged at checkout (a round trip on every request); a connection that
+    died while idle (a database restart, a failover) fails its first statement instead. That failure
+    marks the pool's connections invalid, and since nothing was committed, the whole use case runs again
+    on a fresh connection. A connection lost during the commit is not retried: the commit may have
+    happened.
+    """
+    try:
+        return await once()
+    except DBAPIError as error:
+        if not error.connection_invalidated or uow.commit_started:
+            raise
+    return await once()

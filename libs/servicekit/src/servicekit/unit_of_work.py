@@ -37,6 +37,8 @@ class UnitOfWork:
         self.causation_id = causation_id
         self._events: list[EventEnvelope[Any]] = []
         self._session: AsyncSession | None = None
+        self.commit_started = False
+        """Whether commit() was called in the current block: a failure from then on may have committed."""
 
     @property
     def session(self) -> AsyncSession:
@@ -50,6 +52,7 @@ class UnitOfWork:
                 "This unit of work is already open; a use case gets it open and never opens it."
             )
         self._session = self._session_factory()
+        self.commit_started = False
         await self._session.begin()
         self._events = []
         return self
@@ -90,6 +93,7 @@ class UnitOfWork:
         return list(self._events)
 
     async def commit(self) -> None:
+        self.commit_started = True
         await write_to_outbox(self.session, self.service_name, self._events)
         await self.session.commit()
         self._events = []

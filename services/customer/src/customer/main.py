@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 from pathlib import Path
 
-import uvicorn
 from fastapi import FastAPI
 
 from customer.api import addresses, categories, custom_fields, customers, history, internal, links
 from customer.api import settings as office_settings
 from customer.config import Settings
 from servicekit.app import create_service_app
-from servicekit.db import create_engine
-from servicekit.migrations import upgrade_database
+from servicekit.cli import run_service
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -39,23 +35,8 @@ def create_app(config: Settings | None = None) -> FastAPI:
     )
 
 
-async def migrate(settings: Settings) -> None:
-    engine = create_engine(settings.database_url)
-    try:
-        await upgrade_database(engine, MIGRATIONS)
-    finally:
-        await engine.dispose()
-
-
 def run() -> None:
-    parser = argparse.ArgumentParser(prog="customer-service")
-    parser.add_argument("command", choices=["serve", "migrate"])
-    command = parser.parse_args().command
-    settings = Settings()
-    if command == "migrate":
-        asyncio.run(migrate(settings))
-    else:
-        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
+    run_service(Settings(), app_factory="customer.main:create_app", migrations=MIGRATIONS)
 
 
 if __name__ == "__main__":

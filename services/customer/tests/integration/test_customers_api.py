@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 
+import asyncpg
 import pytest
 
 from customer_api_helpers import auth, change_settings, create
@@ -388,3 +389,22 @@ async def test_openapi_and_docs_are_served(api):
     spec = (await api.get("/openapi.json")).json()
     assert "/v1/customers/{customer_id}" in spec["paths"]
     assert (await api.get("/docs")).status_code == 200
+
+
+async def test_a_request_after_the_database_dropped_every_connection_still_succeeds(api, make_token, infra):
+    token = make_token("manager")
+    await create(api, token)  # the pool now holds open connections
+    database = api.app.state.runtime.engine.url.database
+    admin = await asyncpg.connect(infra.pg_admin_url)
+    try:
+        dropped = await admin.fetchval(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = $1 AND pid <> pg_backend_pid() AND backend_type = 'client backend'",
+            database,
+        )
+    finally:
+        await admin.close()
+    assert dropped >= 1
+    # No pre-ping: the first statement meets the dead connection, and the use case runs again.
+    response = await api.post("/v1/customers", json={"name": "Etter omstart AS"}, headers=auth(token))
+    assert response.status_code == 201, response.text

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import asyncpg
 from sqlalchemy import Row, Select, and_, delete, func, insert, or_, select, text, tuple_, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from customer.adapters.tables import addresses, customers, external_ids, number_sequences
+from customer.adapters.tables import addresses, customers, external_ids
 from customer.domain.addresses import Address
 from customer.domain.customer import Customer, Owner, TaxId
 from domainkit import Conflict
+from servicekit.db import hold_lock
 
 # Customer fields kept in tables of their own.
 _NOT_IN_CUSTOMERS_TABLE = {"addresses", "owner", "tax_ids", "category_ids", "is_global"}
@@ -161,12 +164,12 @@ def _escape_like(text: str) -> str:
 
 
 async def add(session: AsyncSession, customer: Customer) -> None:
+    # No savepoint: a unique violation ends the whole unit of work, which is refused as a 409.
     try:
-        async with session.begin_nested():
-            await session.execute(insert(customers).values(**_to_row(customer)))
-            if customer.addresses:
-                await session.execute(insert(addresses), _address_rows(customer))
-            await _write_external_ids(session, customer)
+        await session.execute(insert(customers).values(**_to_row(customer)))
+        if customer.addresses:
+            await session.execute(insert(addresses), _address_rows(customer))
+        await _write_external_ids(session, customer)
     except IntegrityError as exc:
         raise _taken(exc, customer) from exc
 
@@ -174,19 +177,18 @@ async def add(session: AsyncSession, customer: Customer) -> None:
 async def save(session: AsyncSession, before: Customer, after: Customer) -> None:
     """Write a changed customer; the caller holds the row lock and has checked the version."""
     try:
-        async with session.begin_nested():
-            await session.execute(
-                update(customers)
-                .where(and_(customers.c.id == after.id, customers.c.version == before.version))
-                .values(**_to_row(after))
-            )
-            if after.addresses != before.addresses:
-                await session.execute(delete(addresses).where(addresses.c.customer_id == after.id))
-                if after.addresses:
-                    await session.execute(insert(addresses), _address_rows(after))
-            if after.external_ids != before.external_ids:
-                await session.execute(delete(external_ids).where(external_ids.c.customer_id == after.id))
-                await _write_external_ids(session, after)
+        await session.execute(
+            update(customers)
+            .where(and_(customers.c.id == after.id, customers.c.version == before.version))
+            .values(**_to_row(after))
+        )
+        if after.addresses != before.addresses:
+            await session.execute(delete(addresses).where(addresses.c.customer_id == after.id))
+            if after.addresses:
+                await session.execute(insert(addresses), _address_rows(after))
+        if after.external_ids != before.external_ids:
+            await session.execute(delete(external_ids).where(external_ids.c.customer_id == after.id))
+            await _write_external_ids(session, after)
     except IntegrityError as exc:
         raise _taken(exc, after) from exc
 
@@ -212,36 +214,53 @@ async def remove(session: AsyncSession, customer_id: uuid.UUID) -> None:
 
 
 async def next_number(session: AsyncSession, scope: str) -> int:
-    """Draw the next value of a counter. The row lock is held to commit, so numbers are never shared."""
-    statement = (
-        pg_insert(number_sequences)
-        .values(scope=scope, last_value=1)
-        .on_conflict_do_update(
-            index_elements=["scope"],
-            set_={"last_value": number_sequences.c.last_value + 1, "updated_at": func.now()},
-        )
-        .returning(number_sequences.c.last_value)
+    """The next value of the scope's sequence. Not transactional: a create that fails later leaves a gap,
+    and no create ever waits for another's commit."""
+    name = _sequence_name(scope)
+    # Found through pg_class, read with the statement's snapshot, so a sequence that another connection
+    # just created is seen (a name lookup such as to_regclass would keep answering from a stale cache).
+    draw = text(
+        "SELECT nextval(c.oid::regclass) FROM pg_class c "
+        "WHERE c.relname = :name AND c.relkind = 'S' AND c.relnamespace = current_schema()::regnamespace"
     )
-    return int((await session.execute(statement)).scalar_one())
+    value = (await session.execute(draw, {"name": name})).scalar()
+    if value is None:  # the scope's first number: its sequence does not exist yet
+        await _create_sequence(session, scope, name)
+        value = (await session.execute(draw, {"name": name})).scalar_one()
+    return int(value)
 
 
-async def lock_number(session: AsyncSession, number: str) -> None:
-    """Hold a customer number for this transaction, whatever the office: creates and renumbers of the
-    same number anywhere take turns, so the check that follows sees the other's outcome."""
-    await _lock(session, f"customer-number:{number}")
+def _sequence_name(scope: str) -> str:
+    return "customer_number_" + hashlib.md5(scope.encode()).hexdigest()
 
 
-async def lock_external_id(session: AsyncSession, office_id: str, system: str, value: str) -> None:
-    """Hold an external id for this transaction: two syncs of one id take turns, so the second finds the
-    customer the first created instead of creating a twin."""
-    await _lock(session, f"external-id:{office_id}:{system}:{value}")
+_sequence_creation = asyncio.Lock()
 
 
-async def _lock(session: AsyncSession, name: str) -> None:
-    await session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:name, 0))"), {"name": name})
+async def _create_sequence(session: AsyncSession, scope: str, name: str) -> None:
+    # On a connection of its own, outside the pool, committed at once. Inside the business transaction
+    # the new sequence would make every other create of the scope wait for that transaction's end; from
+    # the pool, creates that all hold a connection and all want a second one would starve it.
+    engine = session.bind
+    if not isinstance(engine, AsyncEngine):
+        raise TypeError("customer sessions are bound to an engine")
+    async with _sequence_creation:  # one creation at a time per process; the others find it made
+        arguments, options = engine.dialect.create_connect_args(engine.url)  # what the pool connects with
+        connection = await asyncpg.connect(*arguments, **options)
+        try:
+            await connection.execute(f'CREATE SEQUENCE IF NOT EXISTS "{name}"')
+            await connection.execute(
+                "INSERT INTO number_sequences (scope, sequence_name) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                scope,
+                name,
+            )
+        except asyncpg.UniqueViolationError:
+            pass  # another process created it at the same moment; it is there now
+        finally:
+            await connection.close()
 
 
-async def number_in_use(
+async def number_is_free(
     session: AsyncSession,
     office_id: str,
     number: str,
@@ -249,14 +268,19 @@ async def number_in_use(
     everywhere: bool = False,
     other_than: uuid.UUID | None = None,
 ) -> bool:
-    """Whether another customer already has this number where it would be seen: for a local customer,
-    among its office's own and the global ones; for a global customer (`everywhere`), in any office."""
-    query = select(customers.c.id).where(customers.c.customer_number == number)
-    if not everywhere:
-        query = query.where(visible_to(office_id))
-    if other_than is not None:
-        query = query.where(customers.c.id != other_than)
-    return (await session.execute(query.limit(1))).first() is not None
+    """Whether no other customer has this number where it would be seen: for a local customer among its
+    office's own and the global ones, for a global customer (`everywhere`) in any office. Holds the
+    number's lock to commit (see `customer_number_free` in migration 0004), so creates and renumbers
+    of one number in any office take turns and each sees the other's outcome."""
+    statement = text("SELECT customer_number_free(:office, :number, :everywhere, :other_than)")
+    parameters = {"office": office_id, "number": number, "everywhere": everywhere, "other_than": other_than}
+    return bool((await session.execute(statement, parameters)).scalar_one())
+
+
+async def lock_external_id(session: AsyncSession, office_id: str, system: str, value: str) -> None:
+    """Hold an external id for this transaction: two syncs of one id take turns, so the second finds the
+    customer the first created instead of creating a twin."""
+    await hold_lock(session, f"external-id:{office_id}:{system}:{value}")
 
 
 async def holder_of_organisation_number(

@@ -63,17 +63,18 @@ customers = Table(
     # Lists are ordered by name; prefix search on name and number uses these.
     Index("ix_customers_office_name", "office_id", text("lower(name) text_pattern_ops"), "id"),
     Index("ix_customers_office_number", "office_id", text("customer_number text_pattern_ops")),
+    # Global customers' numbers are checked across every office.
+    Index("ix_customers_number", "customer_number"),
     Index("ix_customers_global", "is_global", postgresql_where=text("is_global")),
 )
 
 number_sequences = Table(
     "number_sequences",
     metadata,
-    # One counter per scope ("office:<id>" or "global"); taken with UPDATE ... RETURNING, so two
-    # concurrent creates never draw the same number.
+    # Which PostgreSQL sequence counts the numbers of a scope ("office:<id>" or "global"). Sequences
+    # hand out values without locks, so concurrent creates never wait for each other's commits.
     Column("scope", Text, nullable=False),
-    Column("last_value", BigInteger, nullable=False, server_default="0"),
-    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("sequence_name", Text, nullable=False),
     PrimaryKeyConstraint("scope", name="pk_number_sequences"),
 )
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import text
-
 from customer.adapters import category_repository, custom_field_repository, repository
 from customer.domain.commands import CustomerDetails
 from customer.domain.custom_fields import validate_values
@@ -24,6 +22,7 @@ from customer.domain.settings import (
 )
 from customer.domain.tax_numbers import normalise_organisation_number, normalise_tax_id, normalise_vat_number
 from domainkit import Conflict, InvalidField, sent_fields
+from servicekit.db import hold_lock
 from servicekit.unit_of_work import UnitOfWork
 
 
@@ -89,9 +88,7 @@ async def _check_organisation_number(
     if not compact or not organisation_number_must_be_unique(settings):
         return
     # Two creates with the same number at once must not both pass the check: serialise them.
-    await uow.session.execute(
-        text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"orgnr:{settings.office_id}:{compact}"}
-    )
+    await hold_lock(uow.session, f"orgnr:{settings.office_id}:{compact}")
     own_id = before.id if before else uuid.UUID(int=0)
     holder = await repository.holder_of_organisation_number(uow.session, settings.office_id, compact, own_id)
     if holder is not None:

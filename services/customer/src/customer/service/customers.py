@@ -112,8 +112,7 @@ async def _number_is_free(
     """Whether no other customer shares the number where this one will be seen: a global customer is
     seen by every office, a local one by its office (beside the global ones). The number's lock is held
     to commit, so a parallel create of the same number in any office waits, then sees this one."""
-    await repository.lock_number(uow.session, number)
-    return not await repository.number_in_use(
+    return await repository.number_is_free(
         uow.session, office_id, number, everywhere=is_global, other_than=other_than
     )
 
