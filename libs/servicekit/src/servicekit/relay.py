@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import zlib
 from collections import defaultdict
@@ -42,7 +41,11 @@ log = logging.getLogger(__name__)
 
 _CLAIM_BATCH = text(
     """
-    SELECT o.id, o.event_id, o.event_type, o.aggregate_id, o.envelope, o.attempts
+    SELECT o.id, o.event_id, o.event_type, o.aggregate_id, o.attempts,
+           o.envelope::text AS body,
+           o.envelope->>'correlation_id' AS correlation_id,
+           o.envelope->>'office_id' AS office_id,
+           (o.envelope->>'schema_version')::int AS schema_version
     FROM outbox o
     WHERE o.published_at IS NULL
       AND o.next_attempt_at <= now()
@@ -69,16 +72,18 @@ def publish_backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(2 ** max(attempts - 1, 0), MAX_BACKOFF_SECONDS))
 
 
-def to_message(envelope: dict[str, Any]) -> aio_pika.Message:
+def to_message(row: Row[Any]) -> aio_pika.Message:
+    """The message of a claimed outbox row. The body is the stored envelope's JSON text as PostgreSQL
+    gives it, never parsed and written again: the relay moves bytes, it does not read events."""
     return aio_pika.Message(
-        body=json.dumps(envelope, separators=(",", ":")).encode(),
+        body=row.body.encode(),
         content_type="application/json",
         delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
         # message_id = event id, so anything downstream can deduplicate without reading the body.
-        message_id=envelope["id"],
-        type=envelope["type"],
-        correlation_id=envelope["correlation_id"],
-        headers={"schema_version": envelope["schema_version"], "office_id": envelope["office_id"]},
+        message_id=str(row.event_id),
+        type=row.event_type,
+        correlation_id=row.correlation_id,
+        headers={"schema_version": row.schema_version, "office_id": row.office_id},
     )
 
 
@@ -185,9 +190,7 @@ class OutboxRelay:
             ]
             results = await asyncio.gather(
                 *(
-                    exchange.publish(
-                        to_message(row.envelope), routing_key=row.event_type, timeout=CONFIRM_TIMEOUT_S
-                    )
+                    exchange.publish(to_message(row), routing_key=row.event_type, timeout=CONFIRM_TIMEOUT_S)
                     for row in wave
                 ),
                 return_exceptions=True,

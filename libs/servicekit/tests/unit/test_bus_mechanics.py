@@ -1,6 +1,7 @@
 import json
 import logging
 from datetime import timedelta
+from types import SimpleNamespace
 
 from servicekit.bus import Topology
 from servicekit.consumer import parse_envelope
@@ -23,7 +24,7 @@ def test_a_refused_event_waits_longer_each_time_up_to_five_minutes():
     assert publish_backoff(30) == timedelta(minutes=5)
 
 
-def test_a_published_message_carries_the_event_id_type_and_correlation():
+def test_a_published_message_carries_the_stored_envelope_and_its_id_type_and_correlation():
     envelope = {
         "id": "e1",
         "type": "customer.created",
@@ -31,8 +32,17 @@ def test_a_published_message_carries_the_event_id_type_and_correlation():
         "schema_version": 1,
         "office_id": "o1",
     }
-    message = to_message(envelope)
+    row = SimpleNamespace(
+        event_id="e1",
+        event_type="customer.created",
+        correlation_id="c1",
+        schema_version=1,
+        office_id="o1",
+        body=json.dumps(envelope),
+    )
+    message = to_message(row)  # type: ignore[arg-type]
     assert (message.message_id, message.type, message.correlation_id) == ("e1", "customer.created", "c1")
+    assert message.headers == {"schema_version": 1, "office_id": "o1"}
     assert message.delivery_mode == 2  # persistent: survives a broker restart
     assert json.loads(message.body) == envelope
 
