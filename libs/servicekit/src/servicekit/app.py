@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -34,6 +35,7 @@ from servicekit.metrics import (
     metrics_endpoint,
 )
 from servicekit.migrations import upgrade_database
+from servicekit.openapi import complete_document
 from servicekit.outbox import outbox_backlog
 from servicekit.relay import OutboxRelay
 from servicekit.runtime import ServiceRuntime
@@ -178,4 +180,17 @@ def create_service_app(
                     gauge.labels(settings.service_name, queue).set(depth)
 
     app.add_route("/metrics", metrics_endpoint(refresh_gauges), include_in_schema=False)
+    document_truthfully(app)
     return app
+
+
+def document_truthfully(app: FastAPI) -> None:
+    """Serve FastAPI's generated OpenAPI document completed by `servicekit.openapi.complete_document`."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = complete_document(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -19,6 +19,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Route
 
 from domainkit import Conflict, DomainError, InvalidField, NotAllowed, NotFound
 from servicekit.problems import Problem
@@ -87,6 +88,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         headers = dict(exc.headers) if exc.headers else None
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": allowed_methods(request)}
         return problem_response(
             exc.status_code, _reason(exc.status_code), str(exc.detail), request, None, headers
         )
@@ -101,6 +104,16 @@ def install_problem_handlers(app: FastAPI) -> None:
             request,
             headers={"Connection": "close"},
         )
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method some route takes at this path. Starlette's 405 names only the methods of the first
+    route on the path, and FastAPI makes one route per method (RFC 9110 wants them all in `Allow`)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if isinstance(route, Route) and route.methods and route.matches(request.scope)[0] != Match.NONE:
+            methods |= route.methods
+    return ", ".join(sorted(methods))
 
 
 def domain_status(error: DomainError) -> tuple[int, str]:

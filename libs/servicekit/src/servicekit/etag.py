@@ -17,13 +17,37 @@ from servicekit.problems import PreconditionFailed, PreconditionRequired, Proble
 NO_VERSION = -1
 """What an If-Match that names none of our versions expects: it matches no record."""
 
-_ENTITY_TAG = re.compile(r'(W/)?"([\x21\x23-\x7e]*)"')
+_OWS = r"[ \t]*"
+_ENTITY_TAG = r'(?:W/)?"([\x21\x23-\x7e]*)"'
+_TAG_LIST = rf"{_ENTITY_TAG}(?:{_OWS},{_OWS}{_ENTITY_TAG})*"
+IF_MATCH_PATTERN = rf"^(?:\*|{_TAG_LIST})$"
+"""What If-Match may hold (RFC 9110): `*` or entity tags separated by commas (HTTP strips the blanks around
+a header value). Stated in the OpenAPI document; a value outside it is the 400 of `expected_version`, which
+reads it with this same pattern."""
+_OPTIONAL_IF_MATCH_PATTERN = rf"^(?:\*|{_TAG_LIST})?$"
+_ONE_TAG = re.compile(_ENTITY_TAG)
 _OUR_TAG = re.compile(r"[0-9]{1,9}")
 
 IF_MATCH_DESCRIPTION = 'The ETag of the version you read, e.g. "3" (W/"3" and * are accepted too).'
-IfMatch = Annotated[str | None, Header(max_length=200, description=IF_MATCH_DESCRIPTION)]
+IfMatch = Annotated[
+    str | None,
+    Header(
+        max_length=200,
+        description=IF_MATCH_DESCRIPTION + " An empty value is no value.",
+        json_schema_extra={"pattern": _OPTIONAL_IF_MATCH_PATTERN},
+    ),
+]
 IF_MATCH_REQUIRED_DESCRIPTION = IF_MATCH_DESCRIPTION + " Required: without it the answer is 428."
-IfMatchRequired = Annotated[str | None, Header(max_length=200, description=IF_MATCH_REQUIRED_DESCRIPTION)]
+IfMatchRequired = Annotated[
+    str | None,
+    Header(
+        max_length=200,
+        description=IF_MATCH_REQUIRED_DESCRIPTION,
+        json_schema_extra={"pattern": IF_MATCH_PATTERN},
+    ),
+]
+"""Documented as required (`servicekit.openapi` marks If-Match required where 428 is documented), but read
+as optional here so that leaving it out is our 428, not FastAPI's 422."""
 
 
 def etag_for(version: int) -> str:
@@ -33,7 +57,7 @@ def etag_for(version: int) -> str:
 def expected_version(if_match: str | None, *, required: bool) -> int | None:
     """The version the client based its change on, from an If-Match header such as `"3"` or `W/"3"`;
     None for `*` or (when not required) no header."""
-    value = (if_match or "").strip()
+    value = (if_match or "").strip(" \t")
     if not value:
         if required:
             raise PreconditionRequired(
@@ -42,16 +66,14 @@ def expected_version(if_match: str | None, *, required: bool) -> int | None:
         return None
     if value == "*":
         return None
-    tags = [tag.strip() for tag in value.split(",")]
-    matches = [_ENTITY_TAG.fullmatch(tag) for tag in tags]
-    if not all(matches):
+    if re.fullmatch(IF_MATCH_PATTERN, value) is None:
         raise Problem(
             f'If-Match must be an ETag such as "3", not {if_match!r}.',
             status=400,
             errors=[{"field": "If-Match", "message": 'must be an ETag such as "3"'}],
         )
-    ours = [m.group(2) for m in matches if m is not None and _OUR_TAG.fullmatch(m.group(2))]
-    return int(ours[0]) if len(tags) == 1 and ours else NO_VERSION
+    tags = [match.group(1) for match in _ONE_TAG.finditer(value)]
+    return int(tags[0]) if len(tags) == 1 and _OUR_TAG.fullmatch(tags[0]) else NO_VERSION
 
 
 def check_version(current: int, expected: int | None) -> None:

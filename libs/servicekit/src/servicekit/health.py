@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
+from typing import Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from sqlalchemy import text
 
 from servicekit.runtime import ServiceRuntime
@@ -24,6 +26,11 @@ async def broker_reachable(runtime: ServiceRuntime) -> None:
     await runtime.bus.connection()
 
 
+class Readiness(BaseModel):
+    status: Literal["ready", "not ready"]
+    checks: dict[str, str] = Field(description='Each dependency: "ok", or why it is unreachable.')
+
+
 def health_router(extra_checks: Mapping[str, ReadinessCheck] | None = None) -> APIRouter:
     checks: dict[str, ReadinessCheck] = {"database": database_reachable, "broker": broker_reachable}
     checks.update(extra_checks or {})
@@ -33,7 +40,14 @@ def health_router(extra_checks: Mapping[str, ReadinessCheck] | None = None) -> A
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @router.get("/readyz", summary="Database, broker and other dependencies are reachable")
+    @router.get(
+        "/readyz",
+        summary="Database, broker and other dependencies are reachable",
+        response_model=Readiness,
+        responses={
+            503: {"description": "Something it needs is unreachable; `checks` says what.", "model": Readiness}
+        },
+    )
     async def readyz(request: Request) -> JSONResponse:
         runtime: ServiceRuntime = request.app.state.runtime
         results: dict[str, str] = {}

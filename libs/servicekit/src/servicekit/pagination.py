@@ -58,7 +58,15 @@ def _part(kind: CursorPart, value: Any) -> Any:
     return value
 
 
+CURSOR_MAX_LENGTH = 1000
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]*$"
+"""URL-safe base64 without padding: what `encode_cursor` gives out (an empty cursor is no cursor)."""
+
 CursorQuery = Annotated[
     str | None,
-    Query(max_length=1000, description="`next_cursor` of the previous page, as it was given"),
+    Query(
+        max_length=CURSOR_MAX_LENGTH,
+        pattern=CURSOR_PATTERN,
+        description="`next_cursor` of the previous page, as it was given",
+    ),
 ]

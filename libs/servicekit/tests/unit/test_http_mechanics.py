@@ -1,17 +1,20 @@
 """Problem details, ETags, cursors: the HTTP mechanics every service shares."""
 
 import dataclasses
+import re
 import uuid
 from collections.abc import Awaitable, Callable
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 import domainkit as domain
-from servicekit.errors import install_problem_handlers
-from servicekit.etag import check_version, etag_for, expected_version
+from servicekit.api_fields import NOT_BLANK, WholeNumber
+from servicekit.errors import PROBLEM_JSON, install_problem_handlers
+from servicekit.etag import IF_MATCH_PATTERN, IfMatchRequired, check_version, etag_for, expected_version
+from servicekit.openapi import complete_document, responses
 from servicekit.pagination import decode_cursor, encode_cursor
 from servicekit.problems import Conflict, InvalidField, PreconditionFailed, PreconditionRequired, Problem
 from servicekit.storable import find_unstorable
@@ -181,3 +184,64 @@ def test_not_sent_differs_from_null_and_is_left_out():
 
     assert domain.sent_fields(Patch(segment=None)) == {"segment": None}
     assert not domain.NOT_SENT
+
+
+@pytest.mark.parametrize(
+    "header", ['"3"', 'W/"3"', "*", '"a,b"', '"1", W/"2"', '"1","2"', "yesterday", '"3', "* ,", '"1",', ""]
+)
+def test_the_documented_if_match_pattern_is_what_the_header_is_read_with(header):
+    documented = re.fullmatch(IF_MATCH_PATTERN, header) is not None
+    try:
+        expected_version(header, required=False)
+        read = True
+    except Problem:
+        read = False
+    assert read == (documented or header == "")
+
+
+def test_a_405_names_every_method_the_path_takes():
+    app = an_app()
+
+    @app.get("/things")
+    async def things() -> list[Thing]:
+        return []
+
+    response = TestClient(app).delete("/things")
+    assert response.status_code == 405
+    assert response.headers["content-type"] == PROBLEM_JSON
+    assert response.headers["allow"] == "GET, POST"
+
+
+def test_the_completed_document_states_problems_400s_required_if_match_and_no_null_parameters():
+    app = an_app()
+
+    @app.patch("/things/{name}", responses=responses(412, 428))
+    async def change(name: str, thing: Thing, if_match: IfMatchRequired = None, q: str | None = None) -> None:
+        return None
+
+    document = complete_document(app.openapi())
+    operation = document["paths"]["/things/{name}"]["patch"]
+    by_name = {p["name"]: p for p in operation["parameters"]}
+    assert by_name["if-match"]["required"] is True
+    assert by_name["q"]["schema"] == {"type": "string", "title": "Q"}
+    assert list(operation["responses"]["422"]["content"]) == [PROBLEM_JSON]
+    assert list(operation["responses"]["400"]["content"]) == [PROBLEM_JSON]
+    assert "HTTPValidationError" not in document["components"]["schemas"]
+
+
+def test_not_blank_text_needs_a_character_that_is_whitespace_to_no_one():
+    for blank in ["", " ", "\t\n", "\x1c\x1f", "\u3000\ufeff", "\xa0\x85"]:
+        assert re.search(NOT_BLANK, blank) is None, repr(blank)
+    for text in ["a", " a ", "\u200b", "0"]:
+        assert re.search(NOT_BLANK, text) is not None, repr(text)
+
+
+@pytest.mark.parametrize(("given", "taken"), [("3", 3), ("3.0", 3), ("1e2", 100)])
+def test_a_whole_number_is_one_json_schema_calls_an_integer(given, taken):
+    assert TypeAdapter(WholeNumber).validate_json(given) == taken
+
+
+@pytest.mark.parametrize("given", ["true", '"3"', "3.5"])
+def test_a_whole_number_is_never_a_boolean_a_string_or_a_fraction(given):
+    with pytest.raises(ValidationError):
+        TypeAdapter(WholeNumber).validate_json(given)

@@ -23,7 +23,7 @@ from customer.adapters import category_repository
 from customer.domain.category import MAX_NAME_LENGTH, Category
 from customer.service import categories as use_cases
 from domainkit import NotFound
-from servicekit.api_fields import not_null
+from servicekit.api_fields import NOT_BLANK, not_null
 from servicekit.deps import Admin, SessionDep, UnitOfWorkDep, Viewer
 from servicekit.etag import IfMatch, etag_for, expected_version
 from servicekit.openapi import responses
@@ -53,6 +53,7 @@ class CategoryCreate(BaseModel):
 
     name: str = Field(
         max_length=MAX_NAME_LENGTH,
+        pattern=NOT_BLANK,
         description=f"1 to {MAX_NAME_LENGTH} characters, unique in the office ignoring case",
         examples=["Hotel"],
     )
@@ -61,7 +62,11 @@ class CategoryCreate(BaseModel):
 class CategoryPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = not_null(description="The new name; unique in the office ignoring case")
+    name: str = not_null(
+        max_length=MAX_NAME_LENGTH,
+        pattern=NOT_BLANK,
+        description="The new name; unique in the office ignoring case",
+    )
 
 
 def _out(category: Category, in_use_count: int) -> CategoryOut:

@@ -14,20 +14,22 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response, status
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from customer.adapters import custom_field_repository
 from customer.domain.commands import CustomFieldChanges, DefineCustomField
 from customer.domain.custom_fields import (
+    KEY_PATTERN,
     MAX_LABEL_LENGTH,
     MAX_OPTION_LENGTH,
     MAX_OPTIONS,
+    MAX_POSITION,
     FieldDefinition,
     FieldType,
 )
 from customer.service import custom_fields as use_cases
 from domainkit import NotFound
-from servicekit.api_fields import not_null
+from servicekit.api_fields import NOT_BLANK, WholeNumber, not_null
 from servicekit.deps import Admin, SessionDep, UnitOfWorkDep, Viewer
 from servicekit.etag import IfMatch, etag_for, expected_version
 from servicekit.openapi import responses
@@ -35,7 +37,7 @@ from servicekit.pagination import Page
 from servicekit.transactions import run_in_transaction
 
 router = APIRouter(prefix="/v1/custom-fields", tags=["custom fields"])
-Option = Annotated[str, Field(max_length=MAX_OPTION_LENGTH)]
+Option = Annotated[str, Field(max_length=MAX_OPTION_LENGTH, pattern=NOT_BLANK)]
 
 KeyPath = Annotated[str, Path(max_length=40, description="The field's key")]
 _CHANGES = responses(400, 403, 404, 409, 412, 422)
@@ -56,12 +58,14 @@ class FieldDefinitionCreate(BaseModel):
 
     key: str = Field(
         max_length=40,
+        pattern=KEY_PATTERN.pattern,
         description="The name of the value in a customer's custom_fields: a-z, 0-9 and _, starting with a "
         "letter, at most 40 characters; unique in the office and never changed",
         examples=["contract_level"],
     )
     label: str = Field(
         max_length=MAX_LABEL_LENGTH,
+        pattern=NOT_BLANK,
         description="What users see, 1 to 100 characters",
         examples=["Contract level"],
     )
@@ -72,7 +76,9 @@ class FieldDefinitionCreate(BaseModel):
         description="For select only: the values to choose from (at least one)",
     )
     required: StrictBool = Field(default=False, description="Every new customer must have a value")
-    position: StrictInt = Field(default=0, description="Order on the customer card, 0 to 10000")
+    position: WholeNumber = Field(
+        default=0, ge=0, le=MAX_POSITION, description=f"Order on the customer card, 0 to {MAX_POSITION}"
+    )
 
     def command(self) -> DefineCustomField:
         return DefineCustomField(
@@ -90,7 +96,7 @@ class FieldDefinitionPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    label: str = not_null(max_length=MAX_LABEL_LENGTH)
+    label: str = not_null(max_length=MAX_LABEL_LENGTH, pattern=NOT_BLANK)
     type: FieldType = not_null(description="Refused while a customer's value would not fit the new type")
     options: list[Option] = not_null(
         max_length=MAX_OPTIONS,
@@ -99,7 +105,7 @@ class FieldDefinitionPatch(BaseModel):
     required: StrictBool = not_null(
         description="Making a field required is refused while a customer has no value"
     )
-    position: StrictInt = not_null()
+    position: WholeNumber = not_null(ge=0, le=MAX_POSITION)
 
     def changes(self) -> CustomFieldChanges:
         sent = {name: getattr(self, name) for name in self.model_fields_set}

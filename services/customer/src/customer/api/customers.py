@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query, Response, status
 from fastapi.responses import JSONResponse
 
 from customer.adapters import repository
-from customer.api.schemas import CustomerCreate, CustomerOut, CustomerPatch
+from customer.api.schemas import CustomerCreate, CustomerOut, CustomerPatch, CustomerSync
 from customer.domain.commands import ChangeCustomerState, CreateCustomer, SyncCustomer, UpdateCustomer
 from customer.domain.customer import Customer
 from customer.service import customers as use_cases
@@ -97,7 +97,7 @@ async def get_by_external_id(
     responses=responses(403, 409, 422, success=(200, 201), model=CustomerOut),
 )
 async def upsert_by_external_id(
-    system: SystemPath, value: ValuePath, body: CustomerCreate, user: Creator, uow: UnitOfWorkDep
+    system: SystemPath, value: ValuePath, body: CustomerSync, user: Creator, uow: UnitOfWorkDep
 ) -> JSONResponse:
     """Back-office sync: creates the customer (201) or brings it to the values sent (200). Only the
     fields sent change (addresses sent replace the customer's); sending the same twice changes nothing

@@ -26,6 +26,7 @@ from customer.domain.project_link import (
 )
 from customer.service import links as use_cases
 from domainkit import NotFound
+from servicekit.api_fields import NOT_BLANK
 from servicekit.auth import OfficeUser
 from servicekit.deps import Editor, SessionDep, UnitOfWorkDep, Viewer
 from servicekit.idempotency import IdempotencyDep
@@ -43,7 +44,10 @@ class LinkCreate(BaseModel):
         max_length=40, pattern=SYSTEM_PATTERN, description="The registering app, e.g. projects, erp"
     )
     reference: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_REFERENCE_LENGTH)
+        str,
+        StringConstraints(
+            strip_whitespace=True, min_length=1, max_length=MAX_REFERENCE_LENGTH, pattern=NOT_BLANK
+        ),
     ] = Field(description="The project's (or order's) id in that system; once per customer and system")
     title: Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_TITLE_LENGTH)] | None = None
 

@@ -13,13 +13,14 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
+from pydantic.config import JsonDict
 
 from contracts.customer import Address as AddressState
 from contracts.customer import CustomerState
 from customer.domain.addresses import AddressKind
 from customer.domain.commands import AddressDetails, CustomerDetails
 from customer.domain.customer import Customer, Owner, TaxId, as_json, mask_identity_number
-from servicekit.api_fields import not_null
+from servicekit.api_fields import NOT_BLANK, not_null
 
 MAX_TAX_IDS = 20
 MAX_CATEGORY_IDS = 50
@@ -27,9 +28,15 @@ MAX_CUSTOM_FIELDS = 100
 MAX_EXTERNAL_IDS = 20
 MAX_ADDRESSES = 50
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Number = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300, pattern=NOT_BLANK)
+]
+ShortText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=NOT_BLANK)
+]
+Number = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50, pattern=NOT_BLANK)
+]
 LongLine = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 PostalCode = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)]
 Comment = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
@@ -45,7 +52,8 @@ CustomFieldKey = Annotated[str, StringConstraints(min_length=1, max_length=60)]
 CustomFieldText = Annotated[str, StringConstraints(max_length=2000)]
 CustomFieldValue = CustomFieldText | int | float | StrictBool | None
 TaxIdType = Annotated[
-    str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=1, max_length=20)
+    str,
+    StringConstraints(strip_whitespace=True, to_upper=True, min_length=1, max_length=20, pattern=NOT_BLANK),
 ]
 
 
@@ -123,6 +131,8 @@ class _CustomerFields(BaseModel):
     )
     external_ids: dict[SystemName, Number | None] = not_null(
         max_length=MAX_EXTERNAL_IDS,
+        # pydantic states the key pattern as patternProperties, which lets any other key through.
+        schema={"additionalProperties": False},
         description='System name → id there, e.g. {"erp": "10042"}; on PATCH null removes one.',
     )
     global_: StrictBool = not_null(alias="global", description="Shared by every office (office admins only).")
@@ -148,12 +158,28 @@ class _CustomerFields(BaseModel):
         return CustomerDetails(**values)
 
 
-class CustomerCreate(_CustomerFields):
-    """A new customer, or (PUT by external id) the values a back-office sync brings. `addresses` is the
-    whole set: on a sync it replaces the customer's addresses, and leaving it out keeps them."""
+class CustomerSync(_CustomerFields):
+    """The values a back-office sync brings (PUT by external id): a new customer, or the values to bring
+    an existing one to. `addresses` is the whole set: it replaces the customer's addresses, and leaving it
+    out keeps them."""
 
     name: Name
     addresses: list[AddressCreate] = not_null(max_length=MAX_ADDRESSES)
+
+
+_ONE_KIND_OF_NUMBER: JsonDict = {
+    "if": {"properties": {"type": {"const": "private"}}, "required": ["type"]},
+    "then": {"properties": {"organisation_number": {"type": "null"}}},
+    "else": {"properties": {"personal_identity_number": {"type": "null"}}},
+}
+"""A private customer has no organisation number and a company (the default) no personal identity number.
+Stated for a create only: on a sync or a patch, a type left out is the stored one."""
+
+
+class CustomerCreate(CustomerSync):
+    """A new customer, with its addresses if given."""
+
+    model_config = ConfigDict(json_schema_extra=_ONE_KIND_OF_NUMBER)
 
 
 class CustomerPatch(_CustomerFields):

@@ -7,13 +7,13 @@ from typing import Literal
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt
+from pydantic import BaseModel, ConfigDict, StrictBool
 
 from customer.adapters import settings_repository
 from customer.domain.commands import SettingsChanges
 from customer.domain.settings import MAX_NUMBER_LENGTH, OfficeSettings
 from customer.service import settings as use_cases
-from servicekit.api_fields import not_null
+from servicekit.api_fields import WholeNumber, not_null
 from servicekit.deps import Admin, SessionDep, UnitOfWorkDep, Viewer
 from servicekit.etag import IfMatch, etag_for, expected_version
 from servicekit.openapi import responses
@@ -37,8 +37,8 @@ class SettingsPatch(BaseModel):
     customer_numbering: Literal["auto", "manual"] = not_null(
         description="auto: numbers drawn from a sequence; manual: typed in on create"
     )
-    customer_number_min_length: StrictInt = not_null(ge=1, le=MAX_NUMBER_LENGTH)
-    customer_number_max_length: StrictInt = not_null(ge=1, le=MAX_NUMBER_LENGTH)
+    customer_number_min_length: WholeNumber = not_null(ge=1, le=MAX_NUMBER_LENGTH)
+    customer_number_max_length: WholeNumber = not_null(ge=1, le=MAX_NUMBER_LENGTH)
     organisation_number_mandatory: StrictBool = not_null(
         description="Companies must have one (never applies to private customers)."
     )
