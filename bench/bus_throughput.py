@@ -4,7 +4,8 @@ Each measurement runs against the real PostgreSQL and RabbitMQ of the test set-u
 a naive baseline run in the same process on the same data:
 - relay: one event per transaction, each publish awaiting its own confirm (batch size 1), against the
   relay's batches published in pipelined waves;
-- consumer: prefetch 1 with an ack per message, against the configured prefetch and batched acks.
+- consumer: one event per transaction and acknowledgement, against batches of up to 50 events in one
+  transaction with one acknowledgement.
 Prints events per second and the ratio; asserts nothing (these machines are noisy).
 
 Run: `uv run python bench/bus_throughput.py [--events 2000]` after `scripts/test.sh` or `scripts/up.sh`
@@ -87,7 +88,7 @@ async def time_relay(sessions, database_url: str, bus: Bus, count: int, batch_si
 
 
 async def time_consumer(
-    infra, topology: Topology, sessions, count: int, prefetch: int, ack_batch: int
+    infra, topology: Topology, sessions, count: int, prefetch: int, batch_size: int
 ) -> float:
     office_id = f"bench-{uuid.uuid4().hex[:8]}"
     connection = await aio_pika.connect(infra.amqp_url)
@@ -113,7 +114,7 @@ async def time_consumer(
         session_factory=sessions,
         handlers=handlers,
         prefetch=prefetch,
-        ack_batch=ack_batch,
+        batch_size=batch_size,
     ):
         while True:
             async with sessions() as session:
@@ -168,15 +169,15 @@ async def main(count: int) -> None:
             async with connection.channel() as channel:
                 queue = await channel.declare_queue(topology.queue_name("contact"), passive=True)
                 await queue.purge()
-            single = await time_consumer(infra, topology, sessions, count, prefetch=1, ack_batch=1)
-            tuned = await time_consumer(infra, topology, sessions, count, prefetch=64, ack_batch=32)
+            single = await time_consumer(infra, topology, sessions, count, prefetch=2, batch_size=1)
+            tuned = await time_consumer(infra, topology, sessions, count, prefetch=200, batch_size=50)
             report(
                 "consumer",
                 count,
                 single,
                 tuned,
-                "prefetch 1, one ack per message",
-                "prefetch 64, acks batched by 32",
+                "one event per transaction and ack",
+                "batches of up to 50, prefetch 200",
             )
         finally:
             async with (await bus.connection()).channel() as channel:
