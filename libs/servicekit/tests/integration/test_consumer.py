@@ -128,24 +128,6 @@ async def test_a_consumer_that_dies_mid_stream_loses_nothing_and_applies_nothing
     assert _duplicates_seen() > duplicates_before  # unacknowledged events did come back, and were skipped
 
 
-@pytest.mark.parametrize("queue_type", ["quorum", "classic"])
-async def test_a_consumer_keeps_consuming_after_the_broker_restarts(
-    infra, topology, consumer_sessions, office_id, queue_type
-):
-    topology = dataclasses.replace(topology, queue_type=queue_type)
-    handlers = {Pinged.event_type: recording_handler("contact")}
-    async with running_consumer(
-        amqp_url=infra.amqp_url, topology=topology, session_factory=consumer_sessions, handlers=handlers
-    ):
-        await publish(infra.amqp_url, topology, pinged(office_id, "before"))
-        await eventually(lambda: _rows_with(consumer_sessions, office_id, 1))
-        infra.stop_broker()
-        infra.start_broker()
-        await publish(infra.amqp_url, topology, pinged(office_id, "after"))
-        rows = await eventually(lambda: _rows_with(consumer_sessions, office_id, 2), within=30)
-    assert len(rows) == 2
-
-
 def _duplicates_seen() -> float:
     value = REGISTRY.get_sample_value(
         "events_consumed_total",
