@@ -116,7 +116,7 @@ class _AggregateOrder:
     def holds_back(self, delivery: Delivery) -> bool:
         """Mark the delivery held back, and say so, when an earlier event of its aggregate failed."""
         leader = self._failed.get(delivery.envelope.aggregate_id)
-        if leader is None or leader.position > delivery.position:
+        if leader is None or leader.position >= delivery.position:
             return False
         delivery.outcome, delivery.held_behind = Outcome.HELD_BACK, leader
         return True

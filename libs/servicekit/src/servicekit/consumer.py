@@ -2,11 +2,12 @@
 
 Rule: the consumer takes the messages that have already arrived, up to ``batch_size`` (it waits for the
 first one only, never for a full batch), and applies them in one transaction (``servicekit.batches``):
-each event in its own savepoint together with its inbox claim, so a failing event rolls back alone. After
-the commit it forwards the failed events to their retry queue, or to the dead-letter queue after
-``max_attempts`` tries (with the error in the headers, waiting for the broker's confirm), and only then
-acknowledges the whole batch with one ``multiple`` acknowledgement. A message that cannot be parsed
-goes to the dead-letter queue at once; one whose type no handler takes is acknowledged and dropped.
+the whole batch's inbox claims in one statement, then each event in its own savepoint, so a failing
+event rolls back alone (and its claim is deleted again before the commit). After the commit it forwards
+the failed events to their retry queue, or to the dead-letter queue after ``max_attempts`` tries (with
+the error in the headers, waiting for the broker's confirm), and only then acknowledges the whole batch
+with one ``multiple`` acknowledgement. A message that cannot be parsed goes to the dead-letter queue;
+one whose type no handler takes is acknowledged and dropped.
 
 Reason: the cost of consuming is round trips, not work. One event per transaction paid a BEGIN, an inbox
 insert, a COMMIT with its WAL flush, and an acknowledgement per event; a batch pays them once, and the
@@ -23,7 +24,16 @@ What can go wrong, and what happens then:
 
 ``prefetch`` must exceed ``batch_size``, so the broker delivers the next batch while this one is applied.
 The default batch of 50 also stays below the 64 subtransactions PostgreSQL caches per transaction: each
-event's savepoint that writes takes one, and beyond 64 every other session's snapshots get slower.
+event's savepoint that writes takes one, and beyond 64 every other session's snapshots get slower. A
+batch handler's call is one savepoint however many events it takes, so a service whose handlers are
+batch handlers may raise the batch without that cost.
+
+Measured (``bench/bus_throughput.py``, 1 KB events, on a shared 2-CPU machine): plain aio-pika takes
+about 4,000 messages/s off the queue with an ack each; with a handler writing one row per event the
+consumer applies about 850 events/s (one event per transaction did about 200), and with a batch handler
+writing a batch's rows in one statement about 2,600. Per event, the time goes to the handler's own
+statement through SQLAlchemy's session, the savepoint's round trip, and aio-pika's handling of the
+message; per batch costs are spread over the batch.
 """
 
 from __future__ import annotations

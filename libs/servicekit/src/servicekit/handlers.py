@@ -9,7 +9,9 @@ event fails alone.
 
 How the consumer calls a batch handler (see ``servicekit.batches``):
 - with the batch's events of its types that this consumer has not applied before (never a duplicate),
-  in delivery order, so one aggregate's events arrive in the order they were published;
+  in delivery order, so one aggregate's events arrive in the order they were published. An event for
+  another handler in between splits the call in two, so that no call jumps over another handler's
+  event; a handler registered for every type the queue carries gets the whole batch in one call;
 - in one savepoint. When the outcome names failed events, the savepoint is rolled back and the handler
   called again without them (and without the later events of their aggregates, which are held back);
   the failed ones go alone to their retry queue or the dead-letter queue. A handler therefore never
