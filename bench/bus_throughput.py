@@ -1,39 +1,51 @@
-"""How much the outbox relay's batching and the consumer's prefetch and ack batching buy, measured.
+"""How much the outbox relay's batching and the consumer's batches buy, measured.
 
 Each measurement runs against the real PostgreSQL and RabbitMQ of the test set-up and is compared with
-a naive baseline run in the same process on the same data:
+a baseline run in the same process on the same data:
 - relay: one event per transaction, each publish awaiting its own confirm (batch size 1), against the
   relay's batches published in pipelined waves;
-- consumer: prefetch 1 with an ack per message, against the configured prefetch and batched acks.
-Prints events per second and the ratio; asserts nothing (these machines are noisy).
+- consumer: plain aio-pika consuming the same 1 KB messages from the same kind of queue with the same
+  prefetch and one ack per message (no database at all), against `EventConsumer` with a handler that
+  writes one row per event, one event per transaction (batch size 1) and in batches of up to 50; and
+  with a batch handler that writes a batch's rows in one statement. Consumer rounds are interleaved and
+  the median printed, because a shared machine's load swings from one second to the next.
+Prints events per second and the ratios; asserts nothing (these machines are noisy).
 
-Run: `uv run python bench/bus_throughput.py [--events 2000]` after `scripts/test.sh` or `scripts/up.sh`
-(it reads the same CRM_TEST_* variables as the tests, with the same local defaults).
+Run: `uv run python bench/bus_throughput.py [--events 2000] [--rounds 3] [--only relay|consumer]` after
+`scripts/test.sh` or `scripts/up.sh` (it reads the same CRM_TEST_* variables as the tests, with the same
+local defaults). `measure_consumer` is the consumer part on its own, for other benchmarks to call.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import statistics
 import time
 import uuid
+from collections.abc import Sequence
+from typing import Any
 
 import aio_pika
+from aio_pika.abc import AbstractIncomingMessage
 from sqlalchemy import func, insert, select
 
 from contracts import Actor, EventEnvelope
 from servicekit.bus import Bus, Topology, declare_service_queue, delete_topology
 from servicekit.db import create_engine, create_session_factory
+from servicekit.handlers import ALL_APPLIED, BatchOutcome, Handler
 from servicekit.messaging_tables import messaging_metadata, outbox
 from servicekit.relay import OutboxRelay
 from servicekit.testing.consumers import (
     applied_events,
+    record_of,
     recording_handler,
     recording_metadata,
     running_consumer,
 )
 from servicekit.testing.databases import create_database, drop_database, with_database
 from servicekit.testing.infrastructure import local_infrastructure
+from servicekit.unit_of_work import UnitOfWork
 
 AGGREGATES = 100
 
@@ -86,34 +98,73 @@ async def time_relay(sessions, database_url: str, bus: Bus, count: int, batch_si
         return time.perf_counter() - started
 
 
-async def time_consumer(
-    infra, topology: Topology, sessions, count: int, prefetch: int, ack_batch: int
-) -> float:
-    office_id = f"bench-{uuid.uuid4().hex[:8]}"
+async def publish_events(infra, topology: Topology, count: int, office_id: str) -> None:
     connection = await aio_pika.connect(infra.amqp_url)
     async with connection:
         channel = await connection.channel(publisher_confirms=True)
         await declare_service_queue(channel, topology, "contact", ("customer.*",))
         exchange = await channel.get_exchange(topology.exchange)
-        rows = envelopes(count, office_id)
         await asyncio.gather(
             *(
                 exchange.publish(
-                    aio_pika.Message(EventEnvelope[dict](**row["envelope"]).model_dump_json().encode()),
+                    aio_pika.Message(
+                        EventEnvelope[dict](**row["envelope"]).model_dump_json().encode(),
+                        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                    ),
                     "customer.pinged",
                 )
-                for row in rows
+                for row in envelopes(count, office_id)
             )
         )
-    handlers = {"customer.pinged": recording_handler("contact")}
+
+
+async def time_raw_consume(infra, topology: Topology, count: int, prefetch: int) -> float:
+    """The floor under any consumer: aio-pika taking the messages off the queue, one ack each."""
+    await publish_events(infra, topology, count, "raw")
+    connection = await aio_pika.connect(infra.amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        await channel.set_qos(prefetch_count=prefetch)
+        queue = await channel.get_queue(topology.queue_name("contact"))
+        done = asyncio.Event()
+        acked = 0
+
+        async def on_message(message: AbstractIncomingMessage) -> None:
+            nonlocal acked
+            await message.ack()
+            acked += 1
+            if acked == count:
+                done.set()
+
+        started = time.perf_counter()
+        tag = await queue.consume(on_message)
+        await done.wait()
+        elapsed = time.perf_counter() - started
+        await queue.cancel(tag)
+        return elapsed
+
+
+class BulkRecorder:
+    """A batch handler: the batch's rows in one statement (like one OpenSearch bulk request)."""
+
+    async def apply_batch(self, events: Sequence[EventEnvelope[Any]], uow: UnitOfWork) -> BatchOutcome:
+        await uow.session.execute(insert(applied_events), [record_of("contact", event) for event in events])
+        return ALL_APPLIED
+
+
+async def time_consumer(
+    infra, topology: Topology, sessions, count: int, prefetch: int, batch_size: int, handler: Handler
+) -> float:
+    office_id = f"bench-{uuid.uuid4().hex[:8]}"
+    await publish_events(infra, topology, count, office_id)
     started = time.perf_counter()
     async with running_consumer(
         amqp_url=infra.amqp_url,
         topology=topology,
         session_factory=sessions,
-        handlers=handlers,
+        handlers={"customer.pinged": handler},
         prefetch=prefetch,
-        ack_batch=ack_batch,
+        batch_size=batch_size,
     ):
         while True:
             async with sessions() as session:
@@ -129,6 +180,31 @@ async def time_consumer(
             await asyncio.sleep(0.02)
 
 
+async def measure_consumer(infra, sessions, topology: Topology, count: int, rounds: int) -> dict[str, float]:
+    """Events per second (the median of `rounds`) of the raw baseline and each consumer variant."""
+    prefetch, batch_size = 200, 50
+    variants = {
+        RAW: lambda: time_raw_consume(infra, topology, count, prefetch),
+        "EventConsumer, a row per event, batch 1": lambda: time_consumer(
+            infra, topology, sessions, count, prefetch, 1, recording_handler("contact")
+        ),
+        "EventConsumer, a row per event, batch 50": lambda: time_consumer(
+            infra, topology, sessions, count, prefetch, batch_size, recording_handler("contact")
+        ),
+        "EventConsumer, batch handler, batch 50": lambda: time_consumer(
+            infra, topology, sessions, count, prefetch, batch_size, BulkRecorder()
+        ),
+    }
+    rates: dict[str, list[float]] = {name: [] for name in variants}
+    for _ in range(rounds):
+        for name, measure in variants.items():
+            rates[name].append(count / await measure())
+    return {name: statistics.median(values) for name, values in rates.items()}
+
+
+RAW = "aio-pika consume, one ack per message"
+
+
 def report(
     title: str, count: int, baseline: float, measured: float, baseline_name: str, measured_name: str
 ) -> None:
@@ -138,7 +214,15 @@ def report(
     print(f"  ratio: {baseline / measured:.1f}x")
 
 
-async def main(count: int) -> None:
+def report_consumer(count: int, rounds: int, rates: dict[str, float]) -> None:
+    print(f"\nconsumer ({count} events of 1 KB, quorum queue, prefetch 200; median of {rounds} rounds)")
+    baseline = rates[RAW]
+    for name, rate in rates.items():
+        ratio = "" if name == RAW else f"  {rate / baseline:.2f}x the baseline"
+        print(f"  {name:<42} {rate:>9.0f} events/s{ratio}")
+
+
+async def main(count: int, rounds: int, only: str | None) -> None:
     with local_infrastructure() as infra:
         name = await create_database(infra.pg_admin_url, "bench")
         url = with_database(infra.pg_admin_url, name, driver="asyncpg")
@@ -154,30 +238,24 @@ async def main(count: int) -> None:
             async with connection.channel() as channel:
                 # One subscriber queue, so every published event is routed and stored as in production.
                 await declare_service_queue(channel, topology, "contact", ("customer.*",))
-            naive = await time_relay(sessions, url.replace("+asyncpg", ""), bus, count, batch_size=1)
-            batched = await time_relay(sessions, url.replace("+asyncpg", ""), bus, count, batch_size=200)
-            report(
-                "outbox relay",
-                count,
-                naive,
-                batched,
-                "one event per transaction and confirm",
-                "batches of 200 in pipelined waves",
-            )
-
-            async with connection.channel() as channel:
-                queue = await channel.declare_queue(topology.queue_name("contact"), passive=True)
-                await queue.purge()
-            single = await time_consumer(infra, topology, sessions, count, prefetch=1, ack_batch=1)
-            tuned = await time_consumer(infra, topology, sessions, count, prefetch=64, ack_batch=32)
-            report(
-                "consumer",
-                count,
-                single,
-                tuned,
-                "prefetch 1, one ack per message",
-                "prefetch 64, acks batched by 32",
-            )
+            if only in (None, "relay"):
+                naive = await time_relay(sessions, url.replace("+asyncpg", ""), bus, count, batch_size=1)
+                batched = await time_relay(sessions, url.replace("+asyncpg", ""), bus, count, batch_size=200)
+                report(
+                    "outbox relay",
+                    count,
+                    naive,
+                    batched,
+                    "one event per transaction and confirm",
+                    "batches of 200 in pipelined waves",
+                )
+                async with connection.channel() as channel:
+                    queue = await channel.declare_queue(topology.queue_name("contact"), passive=True)
+                    await queue.purge()
+            if only in (None, "consumer"):
+                report_consumer(
+                    count, rounds, await measure_consumer(infra, sessions, topology, count, rounds)
+                )
         finally:
             async with (await bus.connection()).channel() as channel:
                 await delete_topology(channel, topology, services=("contact",))
@@ -189,4 +267,7 @@ async def main(count: int) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=2000)
-    asyncio.run(main(parser.parse_args().events))
+    parser.add_argument("--rounds", type=int, default=3, help="consumer rounds; the median is printed")
+    parser.add_argument("--only", choices=("relay", "consumer"))
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments.events, arguments.rounds, arguments.only))

@@ -20,10 +20,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from servicekit import subscriptions
 from servicekit.auth import TokenVerifier
 from servicekit.bus import Bus, Topology
-from servicekit.consumer import EventConsumer, EventHandler
+from servicekit.consumer import EventConsumer
 from servicekit.context import CORRELATION_HEADER, correlation_id_var
 from servicekit.db import create_engine, create_session_factory
 from servicekit.errors import install_problem_handlers
+from servicekit.handlers import Handler
 from servicekit.health import ReadinessCheck, health_router
 from servicekit.housekeeping import Housekeeping, Retention
 from servicekit.logs import configure_logging
@@ -83,7 +84,7 @@ def build_runtime(
     settings: ServiceSettings,
     *,
     publishes: bool,
-    handlers: Mapping[str, EventHandler] | None = None,
+    handlers: Mapping[str, Handler] | None = None,
 ) -> ServiceRuntime:
     """Everything the service runs on; raises `SubscriptionMismatch` when its handlers and its
     subscription disagree."""
@@ -118,7 +119,7 @@ def build_runtime(
             session_factory=session_factory,
             bus=bus,
             prefetch=settings.consumer_prefetch,
-            ack_batch=settings.consumer_ack_batch,
+            batch_size=settings.consumer_batch_size,
         )
     return runtime
 
@@ -131,7 +132,7 @@ def create_service_app(
     routers: Sequence[APIRouter],
     migrations: Path,
     publishes: bool,
-    handlers: Mapping[str, EventHandler] | None = None,
+    handlers: Mapping[str, Handler] | None = None,
     readiness_checks: Mapping[str, ReadinessCheck] | None = None,
 ) -> FastAPI:
     """The service's app; raises `SubscriptionMismatch` at once (not at the first event) when its

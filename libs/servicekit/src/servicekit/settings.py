@@ -45,8 +45,14 @@ class ServiceSettings(JwtSettings):
     bus_queue_type: Literal["quorum", "classic"] = Field(
         default="quorum", description="quorum for clusters; classic (v2) on a single node."
     )
-    consumer_prefetch: int = 64
-    consumer_ack_batch: int = 32
+    consumer_batch_size: int = Field(
+        default=50,
+        ge=1,
+        description="Most events applied in one transaction; a batch never waits to fill (servicekit.consumer).",
+    )
+    consumer_prefetch: int = Field(
+        default=200, description="Messages the broker sends ahead; must exceed CONSUMER_BATCH_SIZE."
+    )
     consumer_max_attempts: int = Field(default=5, ge=1, description="Tries before the dead-letter queue.")
     consumer_retry_delays_ms: list[int] = Field(default=[1_000, 5_000, 30_000, 120_000])
 
@@ -68,6 +74,12 @@ class ServiceSettings(JwtSettings):
 
     log_level: str = "INFO"
     log_json: bool = True
+
+    @model_validator(mode="after")
+    def _prefetch_exceeds_the_batch(self) -> ServiceSettings:
+        if self.consumer_prefetch <= self.consumer_batch_size:
+            raise ValueError("CONSUMER_PREFETCH must exceed CONSUMER_BATCH_SIZE")
+        return self
 
     @model_validator(mode="after")
     def _no_development_secret_in_production(self) -> ServiceSettings:

@@ -1,21 +1,28 @@
-"""A consumer for tests: applies events by recording them in its own database, and can be told to fail."""
+"""A consumer for tests: applies events by recording them in its own database, and can be told to fail.
+
+`applied_events` gets one row per event a handler applied, with the id of the transaction that applied
+it (so a test sees which events were applied together); `aggregate_copies` is a version-guarded copy,
+and `copy_versions` logs each version the copy took, in the order it took them.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Identity, Integer, Table, Text, Uuid, insert, select
+from sqlalchemy import BigInteger, Column, Identity, Integer, Table, Text, Uuid, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts import EventEnvelope
 from servicekit.bus import Bus, Topology
-from servicekit.consumer import EventConsumer, EventHandler
+from servicekit.consumer import EventConsumer
+from servicekit.copies import store_if_newer
 from servicekit.db import new_metadata
+from servicekit.handlers import EventHandler, Handler
 from servicekit.unit_of_work import UnitOfWork
 
 recording_metadata = new_metadata()
@@ -30,7 +37,38 @@ applied_events = Table(
     Column("office_id", Text, nullable=False),
     Column("aggregate_id", Uuid, nullable=False),
     Column("aggregate_version", Integer, nullable=False),
+    Column("transaction_id", BigInteger, nullable=False, server_default=text("txid_current()")),
 )
+
+aggregate_copies = Table(
+    "aggregate_copies",
+    recording_metadata,
+    Column("aggregate_id", Uuid, primary_key=True),
+    Column("office_id", Text, nullable=False),
+    Column("aggregate_version", Integer, nullable=False),
+    Column("event_id", Uuid, nullable=False),
+)
+
+copy_versions = Table(
+    "copy_versions",
+    recording_metadata,
+    Column("seq", BigInteger, Identity(), primary_key=True),
+    Column("office_id", Text, nullable=False),
+    Column("aggregate_id", Uuid, nullable=False),
+    Column("aggregate_version", Integer, nullable=False),
+)
+
+
+def record_of(consumer: str, envelope: EventEnvelope[Any]) -> dict[str, Any]:
+    """The `applied_events` row that says `consumer` applied the event."""
+    return {
+        "consumer": consumer,
+        "event_id": envelope.id,
+        "event_type": envelope.type,
+        "office_id": envelope.office_id,
+        "aggregate_id": envelope.aggregate_id,
+        "aggregate_version": envelope.aggregate_version,
+    }
 
 
 def recording_handler(consumer: str, fail_first: int = 0, always_fail: bool = False) -> EventHandler:
@@ -39,20 +77,32 @@ def recording_handler(consumer: str, fail_first: int = 0, always_fail: bool = Fa
     failures: Counter[str] = Counter()
 
     async def handle(envelope: EventEnvelope[Any], uow: UnitOfWork) -> None:
-        await uow.session.execute(
-            insert(applied_events).values(
-                consumer=consumer,
-                event_id=envelope.id,
-                event_type=envelope.type,
-                office_id=envelope.office_id,
-                aggregate_id=envelope.aggregate_id,
-                aggregate_version=envelope.aggregate_version,
-            )
-        )
+        await uow.session.execute(insert(applied_events), record_of(consumer, envelope))
         key = str(envelope.id)
         if always_fail or failures[key] < fail_first:
             failures[key] += 1
             raise RuntimeError(f"handler told to fail (try {failures[key]})")
+
+    return handle
+
+
+def copying_handler(consumer: str) -> EventHandler:
+    """A handler that records each event and keeps a version-guarded copy of its aggregate, logging
+    every version the copy takes."""
+
+    async def handle(envelope: EventEnvelope[Any], uow: UnitOfWork) -> None:
+        await uow.session.execute(insert(applied_events), record_of(consumer, envelope))
+        state = {
+            "aggregate_id": envelope.aggregate_id,
+            "office_id": envelope.office_id,
+            "aggregate_version": envelope.aggregate_version,
+            "event_id": envelope.id,
+        }
+        if await store_if_newer(uow.session, aggregate_copies, state):
+            await uow.session.execute(
+                insert(copy_versions),
+                {k: state[k] for k in ("office_id", "aggregate_id", "aggregate_version")},
+            )
 
     return handle
 
@@ -73,11 +123,11 @@ async def running_consumer(
     amqp_url: str,
     topology: Topology,
     session_factory: async_sessionmaker[AsyncSession],
-    handlers: dict[str, EventHandler],
+    handlers: Mapping[str, Handler],
     service_name: str = "contact",
     patterns: tuple[str, ...] = ("customer.*",),
-    prefetch: int = 64,
-    ack_batch: int = 32,
+    prefetch: int = 200,
+    batch_size: int = 50,
 ) -> AsyncIterator[EventConsumer]:
     bus = Bus(amqp_url, topology)
     consumer = EventConsumer(
@@ -87,7 +137,7 @@ async def running_consumer(
         session_factory=session_factory,
         bus=bus,
         prefetch=prefetch,
-        ack_batch=ack_batch,
+        batch_size=batch_size,
     )
     task = asyncio.create_task(consumer.run())
     try:
