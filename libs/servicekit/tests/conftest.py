@@ -6,10 +6,9 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts import Actor
-from servicekit.db import create_engine, create_session_factory
+from servicekit.db import SessionFactory, create_engine, create_session_factory
 from servicekit.messaging_tables import messaging_metadata
 from servicekit.testing.databases import create_database, drop_database, with_database
 from servicekit.testing.events import Pinged
@@ -31,7 +30,7 @@ async def publisher_database(infra: Infrastructure) -> AsyncIterator[str]:
 
 
 @pytest.fixture
-async def publisher_sessions(publisher_database: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+async def publisher_sessions(publisher_database: str) -> AsyncIterator[SessionFactory]:
     engine = create_engine(publisher_database)
     yield create_session_factory(engine)
     await engine.dispose()

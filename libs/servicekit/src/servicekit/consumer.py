@@ -49,12 +49,12 @@ from typing import Any
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage
 from pydantic import ValidationError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts import Actor, EventEnvelope, RawEnvelope
 from contracts.routing import EVENT_TYPES
 from servicekit.batches import Delivery, Outcome, apply_in_one_transaction
 from servicekit.bus import Bus, declare_retry_queues, declare_service_queue, is_alive
+from servicekit.db import SessionFactory
 from servicekit.handlers import BatchHandler, BatchOutcome, EventHandler, Handler
 from servicekit.metrics import EVENTS_CONSUMED
 from servicekit.reconnect import keep_running
@@ -97,7 +97,7 @@ class EventConsumer:
         service_name: str,
         handlers: Mapping[str, Handler],
         patterns: Sequence[str],
-        session_factory: async_sessionmaker[AsyncSession],
+        session_factory: SessionFactory,
         bus: Bus,
         prefetch: int = 200,
         batch_size: int = 50,

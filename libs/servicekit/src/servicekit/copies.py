@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import Insert, insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.dml import ReturningInsert
 
 
@@ -36,7 +36,7 @@ def upsert_if_newer(table: Table, *, key: str = "aggregate_id", version: str = "
 
 
 async def store_if_newer(
-    session: AsyncSession,
+    session: AsyncConnection,
     table: Table,
     row: Mapping[str, Any],
     *,

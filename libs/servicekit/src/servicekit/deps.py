@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from servicekit.auth import CustomerUser, OfficeUser, Permission, Principal, ServiceCaller
 from servicekit.context import current_correlation_id
@@ -85,7 +85,7 @@ Deleter = Annotated[OfficeUser, Depends(require(Permission.DELETE))]
 Admin = Annotated[OfficeUser, Depends(require(Permission.ADMINISTER_OFFICE))]
 
 
-async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
+async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncConnection]:
     """A session for queries that change nothing."""
     async with runtime.session_factory() as session:
         yield session
@@ -102,5 +102,5 @@ async def get_unit_of_work(runtime: RuntimeDep, principal: CurrentPrincipal) -> 
     )
 
 
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+SessionDep = Annotated[AsyncConnection, Depends(get_session)]
 UnitOfWorkDep = Annotated[UnitOfWork, Depends(get_unit_of_work)]

@@ -31,8 +31,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Column, CursorResult, Table, delete, select, tuple_
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from servicekit.db import SessionFactory
 from servicekit.messaging_tables import idempotency_keys, inbox, outbox
 from servicekit.reconnect import keep_running
 
@@ -56,7 +56,7 @@ class Housekeeping:
         self,
         *,
         service_name: str,
-        session_factory: async_sessionmaker[AsyncSession],
+        session_factory: SessionFactory,
         retention: Retention,
         interval_s: float = PRUNE_INTERVAL_S,
         batch_size: int = PRUNE_BATCH_SIZE,

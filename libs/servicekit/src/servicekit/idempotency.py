@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from servicekit.auth import CustomerUser, OfficeUser, Principal
 from servicekit.db import hold_lock
@@ -90,13 +90,13 @@ async def get_idempotent_request(
 IdempotencyDep = Annotated[IdempotentRequest | None, Depends(get_idempotent_request)]
 
 
-async def wait_for_twins(session: AsyncSession, request: IdempotentRequest) -> None:
+async def wait_for_twins(session: AsyncConnection, request: IdempotentRequest) -> None:
     """Hold the key for this transaction: a twin request with the same key waits here until this one
     commits (and then finds its answer) or rolls back (and then does the work itself)."""
     await hold_lock(session, f"idempotency:{request.scope}:{request.key}")
 
 
-async def stored_response(session: AsyncSession, request: IdempotentRequest) -> StoredResponse | None:
+async def stored_response(session: AsyncConnection, request: IdempotentRequest) -> StoredResponse | None:
     row = (
         await session.execute(
             select(idempotency_keys).where(
@@ -111,7 +111,7 @@ async def stored_response(session: AsyncSession, request: IdempotentRequest) -> 
     return StoredResponse(row.status_code, row.response, dict(row.headers))
 
 
-async def remember(session: AsyncSession, request: IdempotentRequest, response: JSONResponse) -> None:
+async def remember(session: AsyncConnection, request: IdempotentRequest, response: JSONResponse) -> None:
     """Store the answer in the transaction that did the work, so both commit or neither does."""
     headers = {k: v for k, v in response.headers.items() if k.lower() in _KEPT_HEADERS}
     await session.execute(

@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, text
 from sqlalchemy.dialects.postgresql import ARRAY, INTEGER, TEXT, UUID
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts import EventEnvelope
 from servicekit.messaging_tables import inbox
@@ -43,7 +43,9 @@ _LOCK_AGGREGATES = text(
 ).bindparams(bindparam("aggregates", type_=ARRAY(INTEGER)))
 
 
-async def claim(session: AsyncSession, consumer: str, events: Sequence[EventEnvelope[Any]]) -> set[uuid.UUID]:
+async def claim(
+    session: AsyncConnection, consumer: str, events: Sequence[EventEnvelope[Any]]
+) -> set[uuid.UUID]:
     """Record the events as processed by this consumer; return the ids this transaction claimed. The
     others were already applied (a redelivery).
 
@@ -65,7 +67,7 @@ async def claim(session: AsyncSession, consumer: str, events: Sequence[EventEnve
     return set(result.scalars())
 
 
-async def release(session: AsyncSession, consumer: str, event_ids: Collection[uuid.UUID]) -> None:
+async def release(session: AsyncConnection, consumer: str, event_ids: Collection[uuid.UUID]) -> None:
     """Take back claims of this transaction whose events were not applied after all."""
     if event_ids:
         await session.execute(
@@ -73,7 +75,9 @@ async def release(session: AsyncSession, consumer: str, event_ids: Collection[uu
         )
 
 
-async def lock_aggregates(session: AsyncSession, consumer: str, aggregate_ids: Collection[uuid.UUID]) -> None:
+async def lock_aggregates(
+    session: AsyncConnection, consumer: str, aggregate_ids: Collection[uuid.UUID]
+) -> None:
     """Wait until no other transaction of this consumer holds any of these aggregates, then hold them
     until this transaction ends."""
     if not aggregate_ids:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import func, insert, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts import EventEnvelope
 from servicekit.messaging_tables import outbox
@@ -18,7 +18,7 @@ def notify_channel(service_name: str) -> str:
 
 
 async def write_to_outbox(
-    session: AsyncSession, service_name: str, envelopes: Sequence[EventEnvelope[Any]]
+    session: AsyncConnection, service_name: str, envelopes: Sequence[EventEnvelope[Any]]
 ) -> None:
     """Insert the events and wake the relay, in one statement (one round trip); both take effect only
     when the transaction commits."""
@@ -41,7 +41,7 @@ async def write_to_outbox(
     await session.execute(wake_relay)
 
 
-async def outbox_backlog(session: AsyncSession) -> int:
+async def outbox_backlog(session: AsyncConnection) -> int:
     """How many events wait to be published: the `outbox_backlog` metric."""
     result = await session.execute(
         select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))

@@ -28,10 +28,10 @@ import asyncpg
 from aio_pika.abc import AbstractExchange
 from aio_pika.exceptions import DeliveryError
 from sqlalchemy import Row, text, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from servicekit.bus import Bus, declare_topology
 from servicekit.cancellation import wait_until_set
+from servicekit.db import SessionFactory
 from servicekit.messaging_tables import outbox
 from servicekit.metrics import OUTBOX_FAILURES, OUTBOX_PUBLISHED
 from servicekit.outbox import notify_channel
@@ -92,7 +92,7 @@ class OutboxRelay:
         self,
         *,
         service_name: str,
-        session_factory: async_sessionmaker[AsyncSession],
+        session_factory: SessionFactory,
         listen_dsn: str,
         bus: Bus,
         batch_size: int = 200,

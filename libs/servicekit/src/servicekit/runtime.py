@@ -6,11 +6,12 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from servicekit.auth import TokenVerifier
 from servicekit.bus import Bus
 from servicekit.consumer import EventConsumer
+from servicekit.db import SessionFactory
 from servicekit.housekeeping import Housekeeping
 from servicekit.relay import OutboxRelay
 from servicekit.settings import ServiceSettings
@@ -23,7 +24,7 @@ STOP_TIMEOUT_S = 10
 class ServiceRuntime:
     settings: ServiceSettings
     engine: AsyncEngine
-    session_factory: async_sessionmaker[AsyncSession]
+    session_factory: SessionFactory
     bus: Bus
     verifier: TokenVerifier
     relay: OutboxRelay | None = None

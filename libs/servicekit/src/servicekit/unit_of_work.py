@@ -25,9 +25,10 @@ from types import TracebackType
 from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts import Actor, EventEnvelope, EventPayload, envelope_for
+from servicekit.db import SessionFactory
 from servicekit.outbox import write_to_outbox
 
 _STEP = "unit_of_work_step"
@@ -41,7 +42,7 @@ class TransactionBroken(Exception):
 class UnitOfWork:
     def __init__(
         self,
-        session_factory: async_sessionmaker[AsyncSession],
+        session_factory: SessionFactory,
         *,
         service_name: str,
         actor: Actor,
@@ -54,14 +55,14 @@ class UnitOfWork:
         self.correlation_id = correlation_id
         self.causation_id = causation_id
         self._events: list[EventEnvelope[Any]] = []
-        self._session: AsyncSession | None = None
+        self._session: AsyncConnection | None = None
         self.commit_started = False
         """Whether commit() was called in the current block: a failure from then on may have committed."""
         self._driver_connection: Any = None
         self._in_step = False
 
     @property
-    def session(self) -> AsyncSession:
+    def session(self) -> AsyncConnection:
         if self._session is None:
             raise RuntimeError("The unit of work is used outside its `async with` block.")
         return self._session
@@ -71,7 +72,7 @@ class UnitOfWork:
             raise RuntimeError(
                 "This unit of work is already open; a use case gets it open and never opens it."
             )
-        self._session = self._session_factory()
+        self._session = await self._session_factory().start()
         self.commit_started = False
         await self._session.begin()
         self._events = []
@@ -139,8 +140,7 @@ class UnitOfWork:
             if self._driver_connection is None:
                 # The first through SQLAlchemy, which begins the transaction if nothing has yet.
                 await session.execute(text(f"SAVEPOINT {_STEP}"))
-                connection = await session.connection()
-                self._driver_connection = (await connection.get_raw_connection()).driver_connection
+                self._driver_connection = (await session.get_raw_connection()).driver_connection
             else:
                 await self._driver_connection.execute(f"RELEASE SAVEPOINT {_STEP}; SAVEPOINT {_STEP}")
         except Exception as exc:
@@ -148,14 +148,11 @@ class UnitOfWork:
         self._in_step = True
         try:
             yield
-            if session.new or session.dirty or session.deleted:
-                await session.flush()  # ORM changes of this step belong inside its savepoint
         except Exception:
             try:
                 await self._driver_connection.execute(f"ROLLBACK TO SAVEPOINT {_STEP}")
             except Exception as exc:
                 raise TransactionBroken(f"could not roll back a savepoint: {exc!r}") from exc
-            session.expunge_all()  # ORM objects may describe rows the rollback removed
             del self._events[recorded:]
             raise
         finally:

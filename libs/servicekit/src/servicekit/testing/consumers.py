@@ -15,13 +15,12 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import BigInteger, Column, Identity, Integer, Table, Text, Uuid, insert, select, text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts import EventEnvelope
 from servicekit.bus import Bus, Topology
 from servicekit.consumer import EventConsumer
 from servicekit.copies import store_if_newer
-from servicekit.db import new_metadata
+from servicekit.db import SessionFactory, new_metadata
 from servicekit.handlers import EventHandler, Handler
 from servicekit.unit_of_work import UnitOfWork
 
@@ -107,7 +106,7 @@ def copying_handler(consumer: str) -> EventHandler:
     return handle
 
 
-async def recorded(session_factory: async_sessionmaker[AsyncSession], office_id: str) -> list[Any]:
+async def recorded(session_factory: SessionFactory, office_id: str) -> list[Any]:
     async with session_factory() as session:
         query = (
             select(applied_events)
@@ -122,7 +121,7 @@ async def running_consumer(
     *,
     amqp_url: str,
     topology: Topology,
-    session_factory: async_sessionmaker[AsyncSession],
+    session_factory: SessionFactory,
     handlers: Mapping[str, Handler],
     service_name: str = "contact",
     patterns: tuple[str, ...] = ("customer.*",),

@@ -8,11 +8,10 @@ from collections.abc import AsyncIterator, Callable, Iterator
 
 import aio_pika
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from servicekit.auth import issue_token
 from servicekit.bus import Topology, delete_topology
-from servicekit.db import create_engine, create_session_factory
+from servicekit.db import SessionFactory, create_engine, create_session_factory
 from servicekit.messaging_tables import messaging_metadata
 from servicekit.settings import DEVELOPMENT_JWT_SECRET, JwtSettings
 from servicekit.testing.bus import EventListener
@@ -77,7 +76,7 @@ async def consumer_database(infra: Infrastructure) -> AsyncIterator[str]:
 
 
 @pytest.fixture(scope="session")
-async def consumer_sessions(consumer_database: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+async def consumer_sessions(consumer_database: str) -> AsyncIterator[SessionFactory]:
     engine = create_engine(consumer_database)
     yield create_session_factory(engine)
     await engine.dispose()

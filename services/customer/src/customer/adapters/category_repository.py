@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Row, Text, cast, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from customer.adapters.tables import categories, customers
 from customer.domain.category import Category
@@ -29,7 +29,7 @@ def _holding(category_id: Any) -> Any:
 
 
 async def get(
-    session: AsyncSession, category_id: uuid.UUID, office_id: str, *, for_update: bool = False
+    session: AsyncConnection, category_id: uuid.UUID, office_id: str, *, for_update: bool = False
 ) -> Category | None:
     """The office's category; None for an unknown id or another office's category."""
     query = select(categories).where(categories.c.id == category_id, categories.c.office_id == office_id)
@@ -40,7 +40,7 @@ async def get(
 
 
 async def list_with_use(
-    session: AsyncSession, office_id: str, *, include_inactive: bool
+    session: AsyncConnection, office_id: str, *, include_inactive: bool
 ) -> list[tuple[Category, int]]:
     """The office's categories, active ones first, then by name (ignoring case), each with how many
     customers have it."""
@@ -59,7 +59,7 @@ async def list_with_use(
     return [(_from_row(row), row.in_use_count) for row in rows]
 
 
-async def in_use_count(session: AsyncSession, category_id: uuid.UUID) -> int:
+async def in_use_count(session: AsyncConnection, category_id: uuid.UUID) -> int:
     """How many customers have the category (of any office: a category held anywhere is in use)."""
     query = (
         select(func.count())
@@ -70,7 +70,7 @@ async def in_use_count(session: AsyncSession, category_id: uuid.UUID) -> int:
 
 
 async def unknown_or_inactive(
-    session: AsyncSession, office_id: str, category_ids: Iterable[uuid.UUID]
+    session: AsyncConnection, office_id: str, category_ids: Iterable[uuid.UUID]
 ) -> list[uuid.UUID]:
     """The ids that are not an active category of that office, in the order given.
 
@@ -93,7 +93,7 @@ async def unknown_or_inactive(
     return [c for c in wanted if c not in active]
 
 
-async def add(session: AsyncSession, category: Category) -> None:
+async def add(session: AsyncConnection, category: Category) -> None:
     try:
         async with session.begin_nested():
             await session.execute(insert(categories).values(**asdict(category)))
@@ -101,7 +101,7 @@ async def add(session: AsyncSession, category: Category) -> None:
         raise _taken(exc, category) from exc
 
 
-async def save(session: AsyncSession, category: Category) -> None:
+async def save(session: AsyncConnection, category: Category) -> None:
     """Write a changed category; the caller holds the row lock and has checked the version."""
     values = {
         k: v for k, v in asdict(category).items() if k not in ("id", "office_id", "created_at", "created_by")
@@ -113,7 +113,7 @@ async def save(session: AsyncSession, category: Category) -> None:
         raise _taken(exc, category) from exc
 
 
-async def remove(session: AsyncSession, category_id: uuid.UUID) -> None:
+async def remove(session: AsyncConnection, category_id: uuid.UUID) -> None:
     await session.execute(delete(categories).where(categories.c.id == category_id))
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import Row, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from customer.adapters.tables import custom_field_definitions, customers
 from customer.domain.custom_fields import FieldDefinition
@@ -31,7 +31,7 @@ def _ordered(office_id: str) -> Any:
     return select(_table).where(_table.c.office_id == office_id).order_by(_table.c.position, _table.c.key)
 
 
-async def definitions(session: AsyncSession, office_id: str) -> dict[str, FieldDefinition]:
+async def definitions(session: AsyncConnection, office_id: str) -> dict[str, FieldDefinition]:
     """The office's definitions by key, for validating values a customer change brings.
 
     They stay share-locked to the end of the caller's transaction: a definition change waits for customer
@@ -40,13 +40,13 @@ async def definitions(session: AsyncSession, office_id: str) -> dict[str, FieldD
     return {row.key: _from_row(row) for row in rows}
 
 
-async def list_definitions(session: AsyncSession, office_id: str) -> list[FieldDefinition]:
+async def list_definitions(session: AsyncConnection, office_id: str) -> list[FieldDefinition]:
     """The office's definitions by position, then key (for reading; nothing is locked)."""
     return [_from_row(row) for row in (await session.execute(_ordered(office_id))).all()]
 
 
 async def get(
-    session: AsyncSession, office_id: str, key: str, *, for_update: bool = False
+    session: AsyncConnection, office_id: str, key: str, *, for_update: bool = False
 ) -> FieldDefinition | None:
     query = select(_table).where(_table.c.office_id == office_id, _table.c.key == key)
     if for_update:
@@ -67,7 +67,7 @@ def _row(definition: FieldDefinition) -> dict[str, Any]:
     }
 
 
-async def add(session: AsyncSession, office_id: str, definition: FieldDefinition) -> None:
+async def add(session: AsyncConnection, office_id: str, definition: FieldDefinition) -> None:
     statement = insert(_table).values(
         office_id=office_id, key=definition.key, created_at=func.now(), **_row(definition)
     )
@@ -83,7 +83,7 @@ async def add(session: AsyncSession, office_id: str, definition: FieldDefinition
         raise
 
 
-async def save(session: AsyncSession, office_id: str, definition: FieldDefinition) -> None:
+async def save(session: AsyncConnection, office_id: str, definition: FieldDefinition) -> None:
     """Write a changed definition; the caller holds the row lock and has checked the version."""
     await session.execute(
         update(_table)
@@ -92,7 +92,7 @@ async def save(session: AsyncSession, office_id: str, definition: FieldDefinitio
     )
 
 
-async def remove(session: AsyncSession, office_id: str, key: str) -> None:
+async def remove(session: AsyncConnection, office_id: str, key: str) -> None:
     await session.execute(delete(_table).where(_table.c.office_id == office_id, _table.c.key == key))
 
 
@@ -106,7 +106,7 @@ def _has_value(key: str) -> Any:
     return func.jsonb_typeof(_value(key)) != "null"
 
 
-async def stored_values(session: AsyncSession, office_id: str, key: str) -> list[tuple[object, int]]:
+async def stored_values(session: AsyncConnection, office_id: str, key: str) -> list[tuple[object, int]]:
     """Each distinct value the office's customers hold for the key, with how many customers hold it."""
     value = _value(key)
     query = (
@@ -117,14 +117,14 @@ async def stored_values(session: AsyncSession, office_id: str, key: str) -> list
     return [(row.value, int(row.customers)) for row in (await session.execute(query)).all()]
 
 
-async def customers_with_value(session: AsyncSession, office_id: str, key: str) -> int:
+async def customers_with_value(session: AsyncConnection, office_id: str, key: str) -> int:
     query = (
         select(func.count()).select_from(customers).where(customers.c.office_id == office_id, _has_value(key))
     )
     return int((await session.execute(query)).scalar_one())
 
 
-async def customers_without_value(session: AsyncSession, office_id: str, key: str) -> int:
+async def customers_without_value(session: AsyncConnection, office_id: str, key: str) -> int:
     query = (
         select(func.count())
         .select_from(customers)

@@ -8,14 +8,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, insert, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from customer.adapters.tables import customer_history
 from customer.domain.history import FieldChange
 
 
 async def record(
-    session: AsyncSession,
+    session: AsyncConnection,
     *,
     customer_id: uuid.UUID,
     office_id: str,
@@ -47,7 +47,7 @@ async def record(
 
 
 async def list_page(
-    session: AsyncSession, customer_id: uuid.UUID, before_id: int | None, limit: int
+    session: AsyncConnection, customer_id: uuid.UUID, before_id: int | None, limit: int
 ) -> list[Row[Any]]:
     """Newest first; `before_id` is the last row id of the previous page."""
     query = select(customer_history).where(customer_history.c.customer_id == customer_id)

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Row, delete, func, insert, select, tuple_
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from customer.adapters.tables import project_links
 from customer.domain.project_link import ProjectLink
@@ -23,7 +23,7 @@ def _from_row(row: Row[Any]) -> ProjectLink:
     return ProjectLink(**row._mapping)
 
 
-async def add(session: AsyncSession, link: ProjectLink) -> None:
+async def add(session: AsyncConnection, link: ProjectLink) -> None:
     """Insert the link; a second link to the same (system, reference) is a 409 naming `reference`."""
     try:
         # A savepoint, so a refused insert leaves the caller's transaction usable.
@@ -38,7 +38,7 @@ async def add(session: AsyncSession, link: ProjectLink) -> None:
         ) from exc
 
 
-async def get(session: AsyncSession, customer_id: uuid.UUID, link_id: uuid.UUID) -> ProjectLink | None:
+async def get(session: AsyncConnection, customer_id: uuid.UUID, link_id: uuid.UUID) -> ProjectLink | None:
     query = select(project_links).where(
         project_links.c.id == link_id, project_links.c.customer_id == customer_id
     )
@@ -47,7 +47,7 @@ async def get(session: AsyncSession, customer_id: uuid.UUID, link_id: uuid.UUID)
 
 
 async def list_page(
-    session: AsyncSession, customer_id: uuid.UUID, after: LinkPosition | None, limit: int
+    session: AsyncConnection, customer_id: uuid.UUID, after: LinkPosition | None, limit: int
 ) -> list[ProjectLink]:
     """The customer's links, oldest first (then by id); `after` is where the previous page ended."""
     query = select(project_links).where(project_links.c.customer_id == customer_id)
@@ -57,7 +57,7 @@ async def list_page(
     return [_from_row(row) for row in (await session.execute(query)).all()]
 
 
-async def remove(session: AsyncSession, customer_id: uuid.UUID, link_id: uuid.UUID) -> bool:
+async def remove(session: AsyncConnection, customer_id: uuid.UUID, link_id: uuid.UUID) -> bool:
     """Delete the link if it is this customer's; whether there was one."""
     result = await session.execute(
         delete(project_links)
@@ -67,7 +67,7 @@ async def remove(session: AsyncSession, customer_id: uuid.UUID, link_id: uuid.UU
     return result.first() is not None
 
 
-async def count_for(session: AsyncSession, customer_id: uuid.UUID) -> int:
+async def count_for(session: AsyncConnection, customer_id: uuid.UUID) -> int:
     """How many links the customer has: a customer can be deleted only when this is 0."""
     query = select(func.count()).select_from(project_links).where(project_links.c.customer_id == customer_id)
     return int((await session.execute(query)).scalar_one())

@@ -13,7 +13,7 @@ from typing import Any
 import asyncpg
 from sqlalchemy import Row, Select, and_, delete, func, insert, or_, select, text, tuple_, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from customer.adapters.tables import addresses, customers, external_ids
 from customer.domain.addresses import Address
@@ -57,7 +57,7 @@ def _address_rows(customer: Customer) -> list[dict[str, Any]]:
     return [{**vars(a), "customer_id": customer.id, "position": n} for n, a in enumerate(customer.addresses)]
 
 
-async def _with_addresses(session: AsyncSession, rows: Sequence[Row[Any]]) -> list[Customer]:
+async def _with_addresses(session: AsyncConnection, rows: Sequence[Row[Any]]) -> list[Customer]:
     """Customers of the given rows, each with its addresses (read in one query for all of them)."""
     if not rows:
         return []
@@ -78,7 +78,7 @@ def visible_to(office_id: str) -> Any:
     return or_(customers.c.office_id == office_id, customers.c.is_global.is_(True))
 
 
-async def _fetch(session: AsyncSession, query: Select[Any]) -> list[Customer]:
+async def _fetch(session: AsyncConnection, query: Select[Any]) -> list[Customer]:
     return await _with_addresses(session, (await session.execute(query)).all())
 
 
@@ -89,7 +89,7 @@ class ListFilter:
 
 
 async def get(
-    session: AsyncSession, customer_id: uuid.UUID, office_id: str, *, for_update: bool = False
+    session: AsyncConnection, customer_id: uuid.UUID, office_id: str, *, for_update: bool = False
 ) -> Customer | None:
     query = select(customers).where(customers.c.id == customer_id, visible_to(office_id))
     if for_update:
@@ -99,7 +99,7 @@ async def get(
 
 
 async def get_by_external_id(
-    session: AsyncSession, office_id: str, system: str, value: str, *, for_update: bool = False
+    session: AsyncConnection, office_id: str, system: str, value: str, *, for_update: bool = False
 ) -> Customer | None:
     query = (
         select(customers)
@@ -117,7 +117,7 @@ async def get_by_external_id(
 
 
 async def list_page(
-    session: AsyncSession,
+    session: AsyncConnection,
     office_id: str,
     filters: ListFilter,
     after: tuple[str, uuid.UUID] | None,
@@ -141,14 +141,14 @@ async def list_page(
     return await _fetch(session, query.order_by(sort_name, customers.c.id).limit(limit))
 
 
-async def get_any_office(session: AsyncSession, customer_id: uuid.UUID) -> Customer | None:
+async def get_any_office(session: AsyncConnection, customer_id: uuid.UUID) -> Customer | None:
     """A customer whatever its office: for other services' read-through, never for users."""
     found = await _fetch(session, select(customers).where(customers.c.id == customer_id))
     return found[0] if found else None
 
 
 async def list_after_id(
-    session: AsyncSession, office_id: str | None, after: uuid.UUID | None, limit: int
+    session: AsyncConnection, office_id: str | None, after: uuid.UUID | None, limit: int
 ) -> list[Customer]:
     """Customers in id order after `after`, of one office or of all (the internal bulk read)."""
     query = select(customers)
@@ -163,7 +163,7 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-async def add(session: AsyncSession, customer: Customer) -> None:
+async def add(session: AsyncConnection, customer: Customer) -> None:
     # No savepoint: a unique violation ends the whole unit of work, which is refused as a 409.
     try:
         await session.execute(insert(customers).values(**_to_row(customer)))
@@ -174,7 +174,7 @@ async def add(session: AsyncSession, customer: Customer) -> None:
         raise _taken(exc, customer) from exc
 
 
-async def save(session: AsyncSession, before: Customer, after: Customer) -> None:
+async def save(session: AsyncConnection, before: Customer, after: Customer) -> None:
     """Write a changed customer; the caller holds the row lock and has checked the version."""
     try:
         await session.execute(
@@ -193,7 +193,7 @@ async def save(session: AsyncSession, before: Customer, after: Customer) -> None
         raise _taken(exc, after) from exc
 
 
-async def _write_external_ids(session: AsyncSession, customer: Customer) -> None:
+async def _write_external_ids(session: AsyncConnection, customer: Customer) -> None:
     if customer.external_ids:
         await session.execute(
             insert(external_ids),
@@ -209,11 +209,11 @@ async def _write_external_ids(session: AsyncSession, customer: Customer) -> None
         )
 
 
-async def remove(session: AsyncSession, customer_id: uuid.UUID) -> None:
+async def remove(session: AsyncConnection, customer_id: uuid.UUID) -> None:
     await session.execute(delete(customers).where(customers.c.id == customer_id))
 
 
-async def next_number(session: AsyncSession, scope: str) -> int:
+async def next_number(session: AsyncConnection, scope: str) -> int:
     """The next value of the scope's sequence. Not transactional: a create that fails later leaves a gap,
     and no create ever waits for another's commit."""
     name = _sequence_name(scope)
@@ -237,13 +237,11 @@ def _sequence_name(scope: str) -> str:
 _sequence_creation = asyncio.Lock()
 
 
-async def _create_sequence(session: AsyncSession, scope: str, name: str) -> None:
+async def _create_sequence(session: AsyncConnection, scope: str, name: str) -> None:
     # On a connection of its own, outside the pool, committed at once. Inside the business transaction
     # the new sequence would make every other create of the scope wait for that transaction's end; from
     # the pool, creates that all hold a connection and all want a second one would starve it.
-    engine = session.bind
-    if not isinstance(engine, AsyncEngine):
-        raise TypeError("customer sessions are bound to an engine")
+    engine = session.engine
     async with _sequence_creation:  # one creation at a time per process; the others find it made
         arguments, options = engine.dialect.create_connect_args(engine.url)  # what the pool connects with
         connection = await asyncpg.connect(*arguments, **options)
@@ -261,7 +259,7 @@ async def _create_sequence(session: AsyncSession, scope: str, name: str) -> None
 
 
 async def number_is_free(
-    session: AsyncSession,
+    session: AsyncConnection,
     office_id: str,
     number: str,
     *,
@@ -277,14 +275,14 @@ async def number_is_free(
     return bool((await session.execute(statement, parameters)).scalar_one())
 
 
-async def lock_external_id(session: AsyncSession, office_id: str, system: str, value: str) -> None:
+async def lock_external_id(session: AsyncConnection, office_id: str, system: str, value: str) -> None:
     """Hold an external id for this transaction: two syncs of one id take turns, so the second finds the
     customer the first created instead of creating a twin."""
     await hold_lock(session, f"external-id:{office_id}:{system}:{value}")
 
 
 async def holder_of_organisation_number(
-    session: AsyncSession, office_id: str, compact: str, other_than: uuid.UUID
+    session: AsyncConnection, office_id: str, compact: str, other_than: uuid.UUID
 ) -> Customer | None:
     """Another customer of the office with the same normalised organisation number, if any."""
     query = select(customers).where(

@@ -6,13 +6,13 @@ from dataclasses import asdict
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from customer.adapters.tables import office_settings
 from customer.domain.settings import OfficeSettings
 
 
-async def get(session: AsyncSession, office_id: str, *, for_update: bool = False) -> OfficeSettings:
+async def get(session: AsyncConnection, office_id: str, *, for_update: bool = False) -> OfficeSettings:
     query = select(office_settings).where(office_settings.c.office_id == office_id)
     if for_update:
         query = query.with_for_update()
@@ -23,7 +23,7 @@ async def get(session: AsyncSession, office_id: str, *, for_update: bool = False
     return OfficeSettings(**values)
 
 
-async def save(session: AsyncSession, settings: OfficeSettings, changed_by: str) -> None:
+async def save(session: AsyncConnection, settings: OfficeSettings, changed_by: str) -> None:
     values = {**asdict(settings), "updated_by": changed_by, "updated_at": func.now()}
     statement = insert(office_settings).values(**values)
     await session.execute(
