@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -111,7 +111,7 @@ async def stored_response(session: AsyncConnection, request: IdempotentRequest) 
     return StoredResponse(row.status_code, row.response, dict(row.headers))
 
 
-async def remember(session: AsyncConnection, request: IdempotentRequest, response: JSONResponse) -> None:
+async def remember(session: AsyncConnection, request: IdempotentRequest, response: Response) -> None:
     """Store the answer in the transaction that did the work, so both commit or neither does."""
     headers = {k: v for k, v in response.headers.items() if k.lower() in _KEPT_HEADERS}
     await session.execute(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts import EventEnvelope
@@ -17,28 +17,42 @@ def notify_channel(service_name: str) -> str:
     return f"outbox_{service_name}"
 
 
+# One prebuilt statement for any number of events: the rows arrive as arrays, the insert runs as a
+# data-modifying CTE of the statement that wakes the relay, so writing the outbox is one round trip.
+# PostgreSQL delivers a NOTIFY at commit and folds identical ones, so one per transaction is enough.
+_WRITE_AND_WAKE = text(
+    """
+    WITH written AS (
+        INSERT INTO outbox (event_id, event_type, aggregate_id, aggregate_version, envelope)
+        SELECT * FROM unnest(
+            CAST(:event_ids AS uuid[]), CAST(:event_types AS text[]), CAST(:aggregate_ids AS uuid[]),
+            CAST(:aggregate_versions AS integer[]), CAST(CAST(:envelopes AS text[]) AS jsonb[])
+        )
+        RETURNING 1
+    )
+    SELECT pg_notify(:channel, '')
+    """
+)
+
+
 async def write_to_outbox(
     session: AsyncConnection, service_name: str, envelopes: Sequence[EventEnvelope[Any]]
 ) -> None:
-    """Insert the events and wake the relay, in one statement (one round trip); both take effect only
-    when the transaction commits."""
+    """Insert the events and wake the relay; both take effect only when the transaction commits."""
     if not envelopes:
         return
-    rows = [
+    await session.execute(
+        _WRITE_AND_WAKE,
         {
-            "event_id": envelope.id,
-            "event_type": envelope.type,
-            "aggregate_id": envelope.aggregate_id,
-            "aggregate_version": envelope.aggregate_version,
-            "envelope": envelope.model_dump(mode="json", by_alias=True),
-        }
-        for envelope in envelopes
-    ]
-    written = insert(outbox).values(rows).returning(outbox.c.id).cte("written")
-    # PostgreSQL delivers a NOTIFY at commit and folds identical ones, so one per transaction is enough.
-    # The insert runs as a data-modifying CTE of the statement that sends the notification.
-    wake_relay = select(func.pg_notify(notify_channel(service_name), "")).add_cte(written)
-    await session.execute(wake_relay)
+            "event_ids": [envelope.id for envelope in envelopes],
+            "event_types": [envelope.type for envelope in envelopes],
+            "aggregate_ids": [envelope.aggregate_id for envelope in envelopes],
+            "aggregate_versions": [envelope.aggregate_version for envelope in envelopes],
+            # Serialised by pydantic straight to JSON text; PostgreSQL parses it into jsonb once.
+            "envelopes": [envelope.model_dump_json(by_alias=True) for envelope in envelopes],
+            "channel": notify_channel(service_name),
+        },
+    )
 
 
 async def outbox_backlog(session: AsyncConnection) -> int:

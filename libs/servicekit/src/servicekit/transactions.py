@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from sqlalchemy.exc import DBAPIError
 
 from servicekit import idempotency
@@ -43,8 +43,8 @@ async def answer_once(
     uow: UnitOfWork,
     request: IdempotentRequest | None,
     use_case: UseCase[ResultT],
-    answer: Callable[[ResultT], JSONResponse],
-) -> JSONResponse:
+    answer: Callable[[ResultT], Response],
+) -> Response:
     """Answer the request, running the use case at most once per Idempotency-Key.
 
     A repeat of a request that succeeded gets the stored answer with `Idempotent-Replayed: true`. A
@@ -54,7 +54,7 @@ async def answer_once(
     if request is None:
         return answer(await run_in_transaction(uow, use_case))
 
-    async def once() -> JSONResponse:
+    async def once() -> Response:
         async with uow:
             await idempotency.wait_for_twins(uow.session, request)
             if (stored := await idempotency.stored_response(uow.session, request)) is not None:

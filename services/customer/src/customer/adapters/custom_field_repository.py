@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Row, delete, func, insert, select, update
+from sqlalchemy import Row, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -27,8 +27,14 @@ def _from_row(row: Row[Any]) -> FieldDefinition:
     )
 
 
-def _ordered(office_id: str) -> Any:
-    return select(_table).where(_table.c.office_id == office_id).order_by(_table.c.position, _table.c.key)
+# Built once: the customer-change path reads the definitions on every create, and a statement object
+# reused with its parameters costs SQLAlchemy no construction and no cache-key walk.
+_ORDERED = (
+    select(_table)
+    .where(_table.c.office_id == bindparam("office_id"))
+    .order_by(_table.c.position, _table.c.key)
+)
+_ORDERED_SHARE_LOCKED = _ORDERED.with_for_update(read=True)
 
 
 async def definitions(session: AsyncConnection, office_id: str) -> dict[str, FieldDefinition]:
@@ -36,13 +42,13 @@ async def definitions(session: AsyncConnection, office_id: str) -> dict[str, Fie
 
     They stay share-locked to the end of the caller's transaction: a definition change waits for customer
     changes in flight, and then checks the values they stored against what it is about to change."""
-    rows = (await session.execute(_ordered(office_id).with_for_update(read=True))).all()
+    rows = (await session.execute(_ORDERED_SHARE_LOCKED, {"office_id": office_id})).all()
     return {row.key: _from_row(row) for row in rows}
 
 
 async def list_definitions(session: AsyncConnection, office_id: str) -> list[FieldDefinition]:
     """The office's definitions by position, then key (for reading; nothing is locked)."""
-    return [_from_row(row) for row in (await session.execute(_ordered(office_id))).all()]
+    return [_from_row(row) for row in (await session.execute(_ORDERED, {"office_id": office_id})).all()]
 
 
 async def get(

@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from customer.adapters.tables import customer_history
 from customer.domain.history import FieldChange
 
+_INSERT = insert(customer_history)  # built once; the rows come as parameters
+
 
 async def record(
     session: AsyncConnection,
@@ -28,7 +30,7 @@ async def record(
     if not changes:
         return
     await session.execute(
-        insert(customer_history),
+        _INSERT,
         [
             {
                 "customer_id": customer_id,

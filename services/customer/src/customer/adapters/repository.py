@@ -163,12 +163,24 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+# Built once: statement objects reused with their parameters cost no construction or cache-key walk.
+_INSERT_CUSTOMER = insert(customers)
+_INSERT_ADDRESSES = insert(addresses)
+_NEXT_NUMBER = text(
+    # Found through pg_class, read with the statement's snapshot, so a sequence that another connection
+    # just created is seen (a name lookup such as to_regclass would keep answering from a stale cache).
+    "SELECT nextval(c.oid::regclass) FROM pg_class c "
+    "WHERE c.relname = :name AND c.relkind = 'S' AND c.relnamespace = current_schema()::regnamespace"
+)
+_NUMBER_IS_FREE = text("SELECT customer_number_free(:office, :number, :everywhere, :other_than)")
+
+
 async def add(session: AsyncConnection, customer: Customer) -> None:
     # No savepoint: a unique violation ends the whole unit of work, which is refused as a 409.
     try:
-        await session.execute(insert(customers).values(**_to_row(customer)))
+        await session.execute(_INSERT_CUSTOMER, _to_row(customer))
         if customer.addresses:
-            await session.execute(insert(addresses), _address_rows(customer))
+            await session.execute(_INSERT_ADDRESSES, _address_rows(customer))
         await _write_external_ids(session, customer)
     except IntegrityError as exc:
         raise _taken(exc, customer) from exc
@@ -217,16 +229,10 @@ async def next_number(session: AsyncConnection, scope: str) -> int:
     """The next value of the scope's sequence. Not transactional: a create that fails later leaves a gap,
     and no create ever waits for another's commit."""
     name = _sequence_name(scope)
-    # Found through pg_class, read with the statement's snapshot, so a sequence that another connection
-    # just created is seen (a name lookup such as to_regclass would keep answering from a stale cache).
-    draw = text(
-        "SELECT nextval(c.oid::regclass) FROM pg_class c "
-        "WHERE c.relname = :name AND c.relkind = 'S' AND c.relnamespace = current_schema()::regnamespace"
-    )
-    value = (await session.execute(draw, {"name": name})).scalar()
+    value = (await session.execute(_NEXT_NUMBER, {"name": name})).scalar()
     if value is None:  # the scope's first number: its sequence does not exist yet
         await _create_sequence(session, scope, name)
-        value = (await session.execute(draw, {"name": name})).scalar_one()
+        value = (await session.execute(_NEXT_NUMBER, {"name": name})).scalar_one()
     return int(value)
 
 
@@ -270,9 +276,8 @@ async def number_is_free(
     office's own and the global ones, for a global customer (`everywhere`) in any office. Holds the
     number's lock to commit (see `customer_number_free` in migration 0004), so creates and renumbers
     of one number in any office take turns and each sees the other's outcome."""
-    statement = text("SELECT customer_number_free(:office, :number, :everywhere, :other_than)")
     parameters = {"office": office_id, "number": number, "everywhere": everywhere, "other_than": other_than}
-    return bool((await session.execute(statement, parameters)).scalar_one())
+    return bool((await session.execute(_NUMBER_IS_FREE, parameters)).scalar_one())
 
 
 async def lock_external_id(session: AsyncConnection, office_id: str, system: str, value: str) -> None:

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from customer.adapters.tables import office_settings
 from customer.domain.settings import OfficeSettings
 
+# Built once: every customer change reads the settings (see custom_field_repository._ORDERED).
+_BY_OFFICE = select(office_settings).where(office_settings.c.office_id == bindparam("office_id"))
+_BY_OFFICE_FOR_UPDATE = _BY_OFFICE.with_for_update()
+
 
 async def get(session: AsyncConnection, office_id: str, *, for_update: bool = False) -> OfficeSettings:
-    query = select(office_settings).where(office_settings.c.office_id == office_id)
-    if for_update:
-        query = query.with_for_update()
-    row = (await session.execute(query)).first()
+    query = _BY_OFFICE_FOR_UPDATE if for_update else _BY_OFFICE
+    row = (await session.execute(query, {"office_id": office_id})).first()
     if row is None:
         return OfficeSettings(office_id=office_id)
     values = {k: v for k, v in row._mapping.items() if k not in ("updated_at", "updated_by")}

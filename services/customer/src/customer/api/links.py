@@ -109,7 +109,7 @@ async def get_link(customer_id: uuid.UUID, link_id: uuid.UUID, user: Viewer, ses
 )
 async def register_link(
     customer_id: uuid.UUID, body: LinkCreate, user: Editor, uow: UnitOfWorkDep, once: IdempotencyDep
-) -> JSONResponse:
+) -> Response:
     """Link a project to the customer. 409 when the customer is inactive or the (system, reference) is
     already linked. With an `Idempotency-Key`, a repeated request answers as the first did."""
     command = RegisterProjectLink(customer_id, body.system, body.reference, body.title)
