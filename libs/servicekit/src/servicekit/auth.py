@@ -12,6 +12,7 @@ import asyncio
 import enum
 import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -121,16 +122,40 @@ REQUIRED_CLAIMS = ("exp", "iat", "sub")
 """A token without an expiry, an issue time or a subject is refused, whoever signed it."""
 
 
+VERIFIED_TOKENS_KEPT = 4096
+
+
 class TokenVerifier:
-    """Verifies bearer tokens against the configured issuer, audience and key."""
+    """Verifies bearer tokens against the configured issuer, audience and key.
+
+    A client sends the same token with every request until it expires, and checking its signature and
+    claims is a good part of a request's CPU. So a token verified once is remembered (the last few
+    thousand, by their exact text) with its principal until its `exp`: the same bytes cannot verify
+    differently later, and expiry is checked again on every use.
+    """
 
     def __init__(self, settings: JwtSettings) -> None:
         self.issuer = settings.jwt_issuer
         self.audience = settings.jwt_audience
         self.secret = settings.jwt_secret
         self.jwks = jwt.PyJWKClient(settings.jwt_jwks_url) if settings.jwt_jwks_url else None
+        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
 
     async def verify(self, token: str) -> Principal:
+        remembered = self._verified.get(token)
+        if remembered is not None:
+            principal, expires_at = remembered
+            if time.time() < expires_at:
+                self._verified.move_to_end(token)
+                return principal
+            del self._verified[token]
+        principal, expires_at = await self._verify_signature_and_claims(token)
+        self._verified[token] = (principal, expires_at)
+        if len(self._verified) > VERIFIED_TOKENS_KEPT:
+            self._verified.popitem(last=False)
+        return principal
+
+    async def _verify_signature_and_claims(self, token: str) -> tuple[Principal, float]:
         try:
             if self.jwks is not None:
                 # PyJWKClient fetches (and caches) keys with blocking I/O.
@@ -148,7 +173,7 @@ class TokenVerifier:
             )
         except jwt.PyJWTError as exc:
             raise Unauthorized(f"Invalid bearer token: {exc}") from exc
-        return principal_from_claims(claims)
+        return principal_from_claims(claims), float(claims["exp"])
 
 
 def principal_from_claims(claims: dict[str, Any]) -> Principal:

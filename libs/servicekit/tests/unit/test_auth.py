@@ -1,3 +1,4 @@
+import asyncio
 import time
 
 import jwt
@@ -121,3 +122,21 @@ def test_production_refuses_the_development_secret():
         environment="production",
         jwt_secret="r" * 40,
     )
+
+
+async def test_a_remembered_token_is_refused_once_it_expires():
+    verifier = TokenVerifier(SETTINGS)
+    token = issue_token(SETTINGS, subject="u", office_id="o", ttl_seconds=1)
+    first = await verifier.verify(token)
+    assert await verifier.verify(token) is first  # the second use is answered from memory
+    await asyncio.sleep(1.1)
+    with pytest.raises(Unauthorized):
+        await verifier.verify(token)
+
+
+async def test_a_tampered_copy_of_a_remembered_token_is_still_refused():
+    verifier = TokenVerifier(SETTINGS)
+    token = issue_token(SETTINGS, subject="u", office_id="o")
+    await verifier.verify(token)
+    with pytest.raises(Unauthorized):
+        await verifier.verify(token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1])
