@@ -2,11 +2,22 @@
 
 Run with the infrastructure up (`scripts/test.sh` or `scripts/up.sh` started it):
 
-    uv run python bench/throughput.py [--creates 3000] [--workers 2] [--events 5000]
+    uv run python bench/throughput.py [--creates-seconds 20] [--workers 2] [--events 4000]
+                                      [--sustain-rate 600] [--sustain-seconds 60]
 
 It prints one line per path with its rate, its baseline's rate and their ratio, and writes the same
 figures as JSON under `bench/results/` with the machine's cores and memory. It asserts nothing: these
-machines are noisy, so ratios against a baseline measured minutes apart in the same run are what count.
+machines are noisy, so ratios against a baseline measured in the same run are what count.
+
+1. API creates (customer service as a real process, `--workers` of them, one office, 32 connections)
+   against asyncpg single-row insert transactions at the same concurrency.
+2. The relay (batches of 200 in pipelined waves) against aio-pika confirmed publishing of the same 1 KB
+   messages, all in flight at once.
+3. The consumer (batches of 50, a row written per event; and a batch handler) against aio-pika consuming
+   the same messages with one ack each.
+4. The pipeline, outbox → relay → broker → consumer commit, against the same confirmed publishing.
+5. A sustained rate for `--sustain-seconds`, with the outbox backlog and the queue depth sampled.
+PostgreSQL connections use no TLS (loopback): the baseline and the services alike.
 """
 
 from __future__ import annotations
@@ -17,6 +28,7 @@ import json
 import os
 import platform
 import sys
+import uuid
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,19 +36,24 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from bus_throughput import RAW, measure_consumer, time_relay
+from pipeline import declare_consumer_queue, sustain, time_pipeline, time_raw_publish
 from writes import measure_writes
 
+from servicekit.bus import Bus, Topology, delete_topology
+from servicekit.db import create_engine, create_session_factory
+from servicekit.messaging_tables import messaging_metadata
+from servicekit.testing.consumers import recording_metadata
+from servicekit.testing.databases import create_database, drop_database, with_database
 from servicekit.testing.infrastructure import local_infrastructure
 
 RESULTS = Path(__file__).resolve().parent / "results"
+NO_TLS = "?ssl=disable"
 
 
 def machine() -> dict[str, Any]:
-    memory_kib = next(
-        int(line.split()[1])
-        for line in Path("/proc/meminfo").read_text().splitlines()
-        if line.startswith("MemTotal")
-    )
+    meminfo = Path("/proc/meminfo").read_text().splitlines()
+    memory_kib = next(int(line.split()[1]) for line in meminfo if line.startswith("MemTotal"))
     return {
         "cores": os.cpu_count(),
         "memory_gib": round(memory_kib / 1024 / 1024, 1),
@@ -45,28 +62,109 @@ def machine() -> dict[str, Any]:
     }
 
 
+def line(name: str, rate: float, baseline_name: str, baseline: float, target: float | None) -> str:
+    goal = f" (target {target:.2f})" if target is not None else ""
+    return (
+        f"{name:<44} {rate:>8,.0f}/s   {baseline_name:<38} {baseline:>8,.0f}/s   "
+        f"ratio {rate / baseline:.2f}{goal}"
+    )
+
+
+async def measure_bus(arguments: argparse.Namespace, infra: Any, report: dict[str, Any]) -> None:
+    count = arguments.events
+    name = await create_database(infra.pg_admin_url, "bench_bus")
+    url = with_database(infra.pg_admin_url, name, driver="asyncpg") + NO_TLS
+    listen_dsn = with_database(infra.pg_admin_url, name) + "?sslmode=disable"
+    engine = create_engine(url, pool_size=20)
+    async with engine.begin() as connection:
+        await connection.run_sync(messaging_metadata.create_all)
+        await connection.run_sync(recording_metadata.create_all)
+    sessions = create_session_factory(engine)
+    topology = Topology(exchange=f"bench.{uuid.uuid4().hex[:8]}", queue_type="quorum")
+    bus = Bus(infra.amqp_url, topology)
+    try:
+        await declare_consumer_queue(bus)
+        raw_publish = count / await time_raw_publish(infra, topology, count)
+        relay = count / await time_relay(sessions, listen_dsn, bus, count, batch_size=200)
+        print(line("relay, batches of 200", relay, "aio-pika confirmed publish", raw_publish, None))
+        connection = await bus.connection()
+        async with connection.channel() as channel:
+            await (await channel.get_queue(topology.queue_name("contact"))).purge()
+
+        consumer = await measure_consumer(infra, sessions, topology, count, rounds=1)
+        for variant, rate in consumer.items():
+            if variant != RAW:
+                target = 3000 / consumer[RAW] if "row per event, batch 50" in variant else None
+                print(line(variant, rate, RAW, consumer[RAW], target))
+
+        pipeline = count / await time_pipeline(infra, sessions, url, listen_dsn, bus, count)
+        print(
+            line(
+                "pipeline outbox → consumer commit", pipeline, "aio-pika confirmed publish", raw_publish, 0.6
+            )
+        )
+
+        held = await sustain(
+            infra, sessions, url, listen_dsn, bus, arguments.sustain_rate, arguments.sustain_seconds
+        )
+        print(
+            f"sustained {held.rate}/s for {held.seconds} s: committed {held.committed}, applied {held.applied}; "
+            f"outbox backlog max {max(held.backlog, default=0)}, queue depth max {max(held.queue_depth, default=0)}"
+            f" ({'bounded' if held.bounded else 'GROWING'}); drained {held.drained_after_s:.1f} s after the end"
+        )
+        report["bus"] = {
+            "events": count,
+            "raw_confirmed_publish_per_s": raw_publish,
+            "relay_per_s": relay,
+            "relay_ratio": relay / raw_publish,
+            "consumer_per_s": consumer,
+            "pipeline_per_s": pipeline,
+            "pipeline_ratio": pipeline / raw_publish,
+            "sustained": asdict(held) | {"bounded": held.bounded},
+        }
+    finally:
+        async with (await bus.connection()).channel() as channel:
+            await delete_topology(channel, topology, services=("contact",))
+        await bus.close()
+        await engine.dispose()
+        await drop_database(infra.pg_admin_url, name)
+
+
 async def main(arguments: argparse.Namespace) -> None:
     report: dict[str, Any] = {"started_at": datetime.now(UTC).isoformat(), "machine": machine()}
     with local_infrastructure() as infra:
-        writes = await measure_writes(
-            infra.pg_admin_url, infra.amqp_url, arguments.creates, arguments.concurrency, arguments.workers
-        )
-    report["writes"] = asdict(writes) | {"ratio": writes.ratio}
-    print(
-        f"API creates ({writes.concurrency} concurrent, {writes.workers} workers): "
-        f"{writes.api_creates_per_s:,.0f}/s vs asyncpg insert transactions {writes.raw_inserts_per_s:,.0f}/s "
-        f"= {writes.ratio:.2f} (target 0.40); p50 {writes.p50_ms:.0f} ms, p95 {writes.p95_ms:.0f} ms, "
-        f"p99 {writes.p99_ms:.0f} ms; service CPU {writes.service_cpu_ms_per_create:.2f} ms per create"
-    )
+        if "writes" in arguments.parts:
+            writes = await measure_writes(
+                infra.pg_admin_url, infra.amqp_url, arguments.creates_seconds, arguments.workers, NO_TLS
+            )
+            report["writes"] = asdict(writes) | {"ratio": writes.ratio}
+            print(
+                line(
+                    f"API creates, 32 concurrent, {writes.workers} workers",
+                    writes.api_creates_per_s,
+                    "asyncpg insert transactions",
+                    writes.raw_inserts_per_s,
+                    0.4,
+                )
+            )
+            print(
+                f"{'':<44} p50 {writes.p50_ms:.0f} ms, p95 {writes.p95_ms:.0f} ms, p99 {writes.p99_ms:.0f} ms; "
+                f"service CPU {writes.service_cpu_ms_per_create:.2f} ms per create ({writes.load_generator})"
+            )
+        if "bus" in arguments.parts:
+            await measure_bus(arguments, infra, report)
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"throughput-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
     path.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"written to {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}")
+    print(f"written to {path}")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--creates", type=int, default=3000)
-    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--creates-seconds", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--events", type=int, default=4000)
+    parser.add_argument("--sustain-rate", type=int, default=600)
+    parser.add_argument("--sustain-seconds", type=int, default=60)
+    parser.add_argument("--parts", nargs="+", choices=("writes", "bus"), default=["writes", "bus"])
     asyncio.run(main(parser.parse_args()))

@@ -1,17 +1,20 @@
 """API writes against raw PostgreSQL: customer creates over HTTP next to asyncpg insert transactions.
 
-Both sides run in the same process run, against the same PostgreSQL, at the same concurrency:
-- baseline: asyncpg single-row insert transactions (BEGIN; INSERT; COMMIT) from a pool of `concurrency`;
-- measured: POST /v1/customers to the customer service running as a real process (`WORKERS` of them),
+Both sides run in the same benchmark run, against the same PostgreSQL, at the same concurrency (32):
+- baseline: asyncpg single-row insert transactions (BEGIN; INSERT; COMMIT) from a pool of 32;
+- measured: POST /v1/customers to the customer service running as a real process (`workers` of them),
   all in one office, so every create draws from the same number sequence.
-Besides rates it records latency percentiles and the service's CPU time per create (from /proc), which
-is steadier than wall time on a busy machine and says where a miss comes from.
+The load comes from wrk (Debian's `wrk`, a C program that costs the 2 cores little); without it, from an
+httpx client in this process, which costs more CPU than the service it measures and says so in the
+result. Besides rates it records latency percentiles and the service's CPU time per create (from
+/proc), which is steadier than wall time on a busy machine and tells where a miss comes from.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import subprocess
 import tempfile
 import time
@@ -27,19 +30,22 @@ from servicekit.settings import JwtSettings
 from servicekit.testing.databases import create_database, drop_database, with_database
 from servicekit.testing.processes import free_port, running_service
 
-WARM_UP = 100
+CONCURRENCY = 32
+RAW_INSERTS = 20_000
+WRK_SCRIPT = Path(__file__).resolve().parent / "create_customer.lua"
 
 
 @dataclass(frozen=True)
 class WriteResult:
-    creates: int
-    concurrency: int
     workers: int
+    load_generator: str
     raw_inserts_per_s: float
+    creates: int
     api_creates_per_s: float
     p50_ms: float
     p95_ms: float
     p99_ms: float
+    failed: int
     service_cpu_ms_per_create: float
 
     @property
@@ -47,14 +53,14 @@ class WriteResult:
         return self.api_creates_per_s / self.raw_inserts_per_s
 
 
-async def raw_inserts(dsn: str, count: int, concurrency: int) -> float:
-    """Single-row insert transactions per second, `concurrency` at a time."""
-    pool = await asyncpg.create_pool(dsn, min_size=concurrency, max_size=concurrency)
+async def raw_inserts(dsn: str) -> float:
+    """Single-row insert transactions per second, `CONCURRENCY` at a time."""
+    pool = await asyncpg.create_pool(dsn, min_size=CONCURRENCY, max_size=CONCURRENCY)
     try:
         await pool.execute(
             "CREATE TABLE bench_rows (id uuid PRIMARY KEY, office_id text, name text, body jsonb)"
         )
-        gate = asyncio.Semaphore(concurrency)
+        gate = asyncio.Semaphore(CONCURRENCY)
 
         async def insert(n: int) -> None:
             async with gate, pool.acquire() as connection, connection.transaction():
@@ -67,21 +73,19 @@ async def raw_inserts(dsn: str, count: int, concurrency: int) -> float:
                 )
 
         started = time.perf_counter()
-        await asyncio.gather(*(insert(n) for n in range(count)))
-        return count / (time.perf_counter() - started)
+        await asyncio.gather(*(insert(n) for n in range(RAW_INSERTS)))
+        return RAW_INSERTS / (time.perf_counter() - started)
     finally:
         await pool.close()
 
 
 def _service_processes() -> list[str]:
     """The service's process and its workers (uvicorn spawns them as children of the supervisor)."""
-    found = subprocess.run(
-        ["pgrep", "-f", "customer-service serve"], capture_output=True, text=True
-    ).stdout.split()
-    children = [
-        subprocess.run(["pgrep", "-P", pid], capture_output=True, text=True).stdout.split() for pid in found
-    ]
-    return found + [child for group in children for child in group]
+    found = subprocess.run(["pgrep", "-f", "customer-service serve"], capture_output=True, text=True).stdout
+    pids = found.split()
+    for pid in list(pids):
+        pids += subprocess.run(["pgrep", "-P", pid], capture_output=True, text=True).stdout.split()
+    return pids
 
 
 def _cpu_seconds(pids: list[str]) -> float:
@@ -95,49 +99,75 @@ def _cpu_seconds(pids: list[str]) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
-async def api_creates(base_url: str, count: int, concurrency: int) -> tuple[float, list[float], float]:
-    """Creates per second, each create's latency, and the service's CPU seconds spent on them."""
-    token = issue_token(
-        JwtSettings(), subject="bench", office_id=f"bench-{uuid.uuid4().hex[:8]}", roles=["manager"]
-    )
-    pids = _service_processes()
+def _wrk(base_url: str, token: str, seconds: int) -> dict[str, int]:
+    """Run wrk with the create script; its `done` hook prints one RESULT line of counts and latencies."""
+    command = [
+        "wrk",
+        "-t2",
+        f"-c{CONCURRENCY}",
+        f"-d{seconds}s",
+        "--timeout",
+        "30s",
+        "-s",
+        str(WRK_SCRIPT),
+        base_url,
+    ]
+    output = subprocess.run(
+        command, env={**os.environ, "BENCH_TOKEN": token}, capture_output=True, text=True, check=True
+    ).stdout
+    result = next(line for line in output.splitlines() if line.startswith("RESULT"))
+    return {key: int(value) for key, value in (item.split("=") for item in result.split()[1:])}
+
+
+async def _httpx(base_url: str, token: str, seconds: int) -> dict[str, int]:
+    """The same load from this process, for machines without wrk."""
     latencies: list[float] = []
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(
-        base_url=base_url, headers={"Authorization": f"Bearer {token}"}, limits=limits, timeout=120
-    ) as client:
-        gate = asyncio.Semaphore(concurrency)
+    failed = 0
+    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=base_url, headers=headers, limits=limits, timeout=30) as client:
+        deadline = time.perf_counter() + seconds
 
-        async def create(n: int) -> None:
-            async with gate:
+        async def keep_creating() -> None:
+            nonlocal failed
+            while time.perf_counter() < deadline:
                 started = time.perf_counter()
-                response = await client.post("/v1/customers", json={"name": f"Kunde {n} AS", "country": "NO"})
+                response = await client.post(
+                    "/v1/customers", json={"name": f"Kunde {uuid.uuid4().hex[:8]} AS"}
+                )
                 latencies.append(time.perf_counter() - started)
-                response.raise_for_status()
+                failed += response.status_code != 201
 
-        await asyncio.gather(*(create(n) for n in range(WARM_UP)))
-        latencies.clear()
-        cpu_before = _cpu_seconds(pids)
         started = time.perf_counter()
-        await asyncio.gather(*(create(n) for n in range(count)))
-        elapsed = time.perf_counter() - started
-        return count / elapsed, latencies, _cpu_seconds(pids) - cpu_before
+        await asyncio.gather(*(keep_creating() for _ in range(CONCURRENCY)))
+        duration = time.perf_counter() - started
+    latencies.sort()
 
+    def percentile(fraction: float) -> int:
+        return int(latencies[min(len(latencies) - 1, int(len(latencies) * fraction))] * 1_000_000)
 
-def _percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))] * 1000
+    return {
+        "requests": len(latencies),
+        "duration_us": int(duration * 1_000_000),
+        "non2xx": failed,
+        "errors": 0,
+        "p50_us": percentile(0.50),
+        "p95_us": percentile(0.95),
+        "p99_us": percentile(0.99),
+    }
 
 
 async def measure_writes(
-    pg_admin_url: str, amqp_url: str, count: int, concurrency: int, workers: int
+    pg_admin_url: str, amqp_url: str, seconds: int, workers: int, connection_options: str = ""
 ) -> WriteResult:
     name = await create_database(pg_admin_url, "bench_writes")
     try:
-        raw = await raw_inserts(with_database(pg_admin_url, name), count, concurrency)
+        raw = await raw_inserts(
+            with_database(pg_admin_url, name) + connection_options.replace("ssl=", "sslmode=")
+        )
         env = {
-            "DATABASE_URL": with_database(pg_admin_url, name, driver="asyncpg"),
-            "DATABASE_POOL_SIZE": str(concurrency),
+            "DATABASE_URL": with_database(pg_admin_url, name, driver="asyncpg") + connection_options,
+            "DATABASE_POOL_SIZE": str(CONCURRENCY),
             "AMQP_URL": amqp_url,
             "BUS_EXCHANGE": f"bench.{uuid.uuid4().hex[:8]}",
             "MIGRATE_ON_START": "true",
@@ -145,19 +175,36 @@ async def measure_writes(
             "LOG_LEVEL": "WARNING",
             "WORKERS": str(workers),
         }
+        token = issue_token(
+            JwtSettings(), subject="bench", office_id=f"bench-{uuid.uuid4().hex[:8]}", roles=["manager"]
+        )
         log = Path(tempfile.gettempdir()) / "bench-customer-service.log"
+        generator = "wrk" if shutil.which("wrk") else "httpx in the benchmark process"
         with running_service(["customer-service", "serve"], env, free_port(), log) as base_url:
-            rate, latencies, cpu = await api_creates(base_url, count, concurrency)
+            pids = _service_processes()
+            warm_up = 3
+            if generator == "wrk":
+                await asyncio.to_thread(_wrk, base_url, token, warm_up)
+            else:
+                await _httpx(base_url, token, warm_up)
+            cpu_before = _cpu_seconds(pids)
+            if generator == "wrk":
+                counts = await asyncio.to_thread(_wrk, base_url, token, seconds)
+            else:
+                counts = await _httpx(base_url, token, seconds)
+            cpu = _cpu_seconds(pids) - cpu_before
+        creates = counts["requests"]
         return WriteResult(
-            creates=count,
-            concurrency=concurrency,
             workers=workers,
+            load_generator=generator,
             raw_inserts_per_s=raw,
-            api_creates_per_s=rate,
-            p50_ms=_percentile(latencies, 0.50),
-            p95_ms=_percentile(latencies, 0.95),
-            p99_ms=_percentile(latencies, 0.99),
-            service_cpu_ms_per_create=cpu / count * 1000,
+            creates=creates,
+            api_creates_per_s=creates / (counts["duration_us"] / 1_000_000),
+            p50_ms=counts["p50_us"] / 1000,
+            p95_ms=counts["p95_us"] / 1000,
+            p99_ms=counts["p99_us"] / 1000,
+            failed=counts["non2xx"] + counts["errors"],
+            service_cpu_ms_per_create=cpu / creates * 1000,
         )
     finally:
         await drop_database(pg_admin_url, name)

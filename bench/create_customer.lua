@@ -1,0 +1,17 @@
+-- wrk script for bench/writes.py: POST /v1/customers with a fresh name each time, as BENCH_TOKEN's user.
+local counter = 0
+local token = os.getenv("BENCH_TOKEN")
+
+request = function()
+  counter = counter + 1
+  local body = string.format('{"name": "Kunde %d-%d AS", "country": "NO"}', math.random(1, 1000000000), counter)
+  return wrk.format("POST", "/v1/customers",
+    {["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json"}, body)
+end
+
+done = function(summary, latency, requests)
+  local errors = summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
+  io.write(string.format("RESULT requests=%d duration_us=%d non2xx=%d errors=%d p50_us=%d p95_us=%d p99_us=%d\n",
+    summary.requests, summary.duration, summary.errors.status, errors,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99)))
+end
