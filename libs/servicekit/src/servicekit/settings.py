@@ -6,6 +6,7 @@ Each service subclasses ``ServiceSettings`` once, in its ``config.py``, and sets
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -93,5 +94,7 @@ class ServiceSettings(JwtSettings):
 
     @property
     def sync_free_database_url(self) -> str:
-        """The database URL in the plain ``postgresql://`` form asyncpg's own connect() takes."""
-        return self.database_url.replace("postgresql+asyncpg://", "postgresql://", 1)
+        """The database URL in the plain ``postgresql://`` form asyncpg's own connect() takes (the relay
+        listens with it). SQLAlchemy's `ssl=` option is libpq's `sslmode=` there."""
+        plain = self.database_url.replace("postgresql+asyncpg://", "postgresql://", 1)
+        return re.sub(r"([?&])ssl=", r"\1sslmode=", plain)

@@ -140,3 +140,10 @@ async def test_a_tampered_copy_of_a_remembered_token_is_still_refused():
     await verifier.verify(token)
     with pytest.raises(Unauthorized):
         await verifier.verify(token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1])
+
+
+def test_the_relays_plain_database_url_carries_the_tls_choice_in_asyncpgs_words():
+    settings = ServiceSettings(
+        service_name="x", port=1, database_url="postgresql+asyncpg://u:p@127.0.0.1:5432/db?ssl=disable"
+    )
+    assert settings.sync_free_database_url == "postgresql://u:p@127.0.0.1:5432/db?sslmode=disable"
