@@ -23,7 +23,9 @@ import asyncio
 import statistics
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import aio_pika
@@ -32,7 +34,7 @@ from sqlalchemy import func, insert, select
 
 from contracts import Actor, EventEnvelope
 from servicekit.bus import Bus, Topology, declare_service_queue, delete_topology
-from servicekit.db import create_engine, create_session_factory
+from servicekit.db import SessionFactory, create_engine, create_session_factory
 from servicekit.handlers import ALL_APPLIED, BatchOutcome, Handler
 from servicekit.messaging_tables import messaging_metadata, outbox
 from servicekit.relay import OutboxRelay
@@ -222,25 +224,49 @@ def report_consumer(count: int, rounds: int, rates: dict[str, float]) -> None:
         print(f"  {name:<42} {rate:>9.0f} events/s{ratio}")
 
 
+@dataclass(frozen=True)
+class BenchBus:
+    url: str
+    """The database, for SQLAlchemy (asyncpg driver)."""
+    listen_dsn: str
+    """The same database in asyncpg's own form, for the relay's LISTEN connection."""
+    sessions: SessionFactory
+    bus: Bus
+
+
+@asynccontextmanager
+async def bench_bus(infra: Any, *, tls: bool = False) -> AsyncIterator[BenchBus]:
+    """A database of its own with the messaging and recording tables, and an exchange of its own with the
+    `contact` queue bound to `customer.*` (so every published event is routed and stored as in
+    production); all removed afterwards. No TLS to the database unless asked (loopback)."""
+    name = await create_database(infra.pg_admin_url, "bench")
+    url = with_database(infra.pg_admin_url, name, driver="asyncpg") + ("" if tls else "?ssl=disable")
+    listen_dsn = with_database(infra.pg_admin_url, name) + ("" if tls else "?sslmode=disable")
+    engine = create_engine(url, pool_size=20)
+    async with engine.begin() as connection:
+        await connection.run_sync(messaging_metadata.create_all)
+        await connection.run_sync(recording_metadata.create_all)
+    topology = Topology(exchange=f"bench.{uuid.uuid4().hex[:8]}", queue_type="quorum")
+    bus = Bus(infra.amqp_url, topology)
+    try:
+        async with (await bus.connection()).channel() as channel:
+            await declare_service_queue(channel, topology, "contact", ("customer.*",))
+        yield BenchBus(url, listen_dsn, create_session_factory(engine), bus)
+    finally:
+        async with (await bus.connection()).channel() as channel:
+            await delete_topology(channel, topology, services=("contact",))
+        await bus.close()
+        await engine.dispose()
+        await drop_database(infra.pg_admin_url, name)
+
+
 async def main(count: int, rounds: int, only: str | None) -> None:
     with local_infrastructure() as infra:
-        name = await create_database(infra.pg_admin_url, "bench")
-        url = with_database(infra.pg_admin_url, name, driver="asyncpg")
-        engine = create_engine(url)
-        async with engine.begin() as connection:
-            await connection.run_sync(messaging_metadata.create_all)
-            await connection.run_sync(recording_metadata.create_all)
-        sessions = create_session_factory(engine)
-        topology = Topology(exchange=f"bench.{uuid.uuid4().hex[:8]}", queue_type="quorum")
-        bus = Bus(infra.amqp_url, topology)
-        try:
-            connection = await bus.connection()
-            async with connection.channel() as channel:
-                # One subscriber queue, so every published event is routed and stored as in production.
-                await declare_service_queue(channel, topology, "contact", ("customer.*",))
+        async with bench_bus(infra) as bench:
+            sessions, bus, topology = bench.sessions, bench.bus, bench.bus.topology
             if only in (None, "relay"):
-                naive = await time_relay(sessions, url.replace("+asyncpg", ""), bus, count, batch_size=1)
-                batched = await time_relay(sessions, url.replace("+asyncpg", ""), bus, count, batch_size=200)
+                naive = await time_relay(sessions, bench.listen_dsn, bus, count, batch_size=1)
+                batched = await time_relay(sessions, bench.listen_dsn, bus, count, batch_size=200)
                 report(
                     "outbox relay",
                     count,
@@ -249,19 +275,13 @@ async def main(count: int, rounds: int, only: str | None) -> None:
                     "one event per transaction and confirm",
                     "batches of 200 in pipelined waves",
                 )
-                async with connection.channel() as channel:
+                async with (await bus.connection()).channel() as channel:
                     queue = await channel.declare_queue(topology.queue_name("contact"), passive=True)
                     await queue.purge()
             if only in (None, "consumer"):
                 report_consumer(
                     count, rounds, await measure_consumer(infra, sessions, topology, count, rounds)
                 )
-        finally:
-            async with (await bus.connection()).channel() as channel:
-                await delete_topology(channel, topology, services=("contact",))
-            await bus.close()
-            await engine.dispose()
-            await drop_database(infra.pg_admin_url, name)
 
 
 if __name__ == "__main__":

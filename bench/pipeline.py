@@ -23,7 +23,7 @@ import aio_pika
 from bus_throughput import envelopes
 from sqlalchemy import func, insert, select
 
-from servicekit.bus import Bus, Topology, declare_service_queue
+from servicekit.bus import Bus, Topology
 from servicekit.db import SessionFactory
 from servicekit.messaging_tables import outbox
 from servicekit.relay import OutboxRelay
@@ -171,9 +171,3 @@ async def sustain(
         with contextlib.suppress(asyncio.CancelledError):
             await relaying
     return result
-
-
-async def declare_consumer_queue(bus: Bus) -> None:
-    connection = await bus.connection()
-    async with connection.channel() as channel:
-        await declare_service_queue(channel, bus.topology, CONSUMER, ("customer.*",))

@@ -28,7 +28,6 @@ import json
 import os
 import platform
 import sys
-import uuid
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,15 +35,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bus_throughput import RAW, measure_consumer, time_relay
-from pipeline import declare_consumer_queue, sustain, time_pipeline, time_raw_publish
+from bus_throughput import RAW, bench_bus, measure_consumer, time_relay
+from pipeline import sustain, time_pipeline, time_raw_publish
 from writes import measure_writes
 
-from servicekit.bus import Bus, Topology, delete_topology
-from servicekit.db import create_engine, create_session_factory
-from servicekit.messaging_tables import messaging_metadata
-from servicekit.testing.consumers import recording_metadata
-from servicekit.testing.databases import create_database, drop_database, with_database
 from servicekit.testing.infrastructure import local_infrastructure
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -72,23 +66,12 @@ def line(name: str, rate: float, baseline_name: str, baseline: float, target: fl
 
 async def measure_bus(arguments: argparse.Namespace, infra: Any, report: dict[str, Any]) -> None:
     count = arguments.events
-    name = await create_database(infra.pg_admin_url, "bench_bus")
-    url = with_database(infra.pg_admin_url, name, driver="asyncpg") + NO_TLS
-    listen_dsn = with_database(infra.pg_admin_url, name) + "?sslmode=disable"
-    engine = create_engine(url, pool_size=20)
-    async with engine.begin() as connection:
-        await connection.run_sync(messaging_metadata.create_all)
-        await connection.run_sync(recording_metadata.create_all)
-    sessions = create_session_factory(engine)
-    topology = Topology(exchange=f"bench.{uuid.uuid4().hex[:8]}", queue_type="quorum")
-    bus = Bus(infra.amqp_url, topology)
-    try:
-        await declare_consumer_queue(bus)
+    async with bench_bus(infra) as bench:
+        sessions, bus, topology = bench.sessions, bench.bus, bench.bus.topology
         raw_publish = count / await time_raw_publish(infra, topology, count)
-        relay = count / await time_relay(sessions, listen_dsn, bus, count, batch_size=200)
+        relay = count / await time_relay(sessions, bench.listen_dsn, bus, count, batch_size=200)
         print(line("relay, batches of 200", relay, "aio-pika confirmed publish", raw_publish, None))
-        connection = await bus.connection()
-        async with connection.channel() as channel:
+        async with (await bus.connection()).channel() as channel:
             await (await channel.get_queue(topology.queue_name("contact"))).purge()
 
         consumer = await measure_consumer(infra, sessions, topology, count, rounds=1)
@@ -97,7 +80,7 @@ async def measure_bus(arguments: argparse.Namespace, infra: Any, report: dict[st
                 target = 3000 / consumer[RAW] if "row per event, batch 50" in variant else None
                 print(line(variant, rate, RAW, consumer[RAW], target))
 
-        pipeline = count / await time_pipeline(infra, sessions, url, listen_dsn, bus, count)
+        pipeline = count / await time_pipeline(infra, sessions, bench.url, bench.listen_dsn, bus, count)
         print(
             line(
                 "pipeline outbox → consumer commit", pipeline, "aio-pika confirmed publish", raw_publish, 0.6
@@ -105,7 +88,13 @@ async def measure_bus(arguments: argparse.Namespace, infra: Any, report: dict[st
         )
 
         held = await sustain(
-            infra, sessions, url, listen_dsn, bus, arguments.sustain_rate, arguments.sustain_seconds
+            infra,
+            sessions,
+            bench.url,
+            bench.listen_dsn,
+            bus,
+            arguments.sustain_rate,
+            arguments.sustain_seconds,
         )
         print(
             f"sustained {held.rate}/s for {held.seconds} s: committed {held.committed}, applied {held.applied}; "
@@ -122,12 +111,6 @@ async def measure_bus(arguments: argparse.Namespace, infra: Any, report: dict[st
             "pipeline_ratio": pipeline / raw_publish,
             "sustained": asdict(held) | {"bounded": held.bounded},
         }
-    finally:
-        async with (await bus.connection()).channel() as channel:
-            await delete_topology(channel, topology, services=("contact",))
-        await bus.close()
-        await engine.dispose()
-        await drop_database(infra.pg_admin_url, name)
 
 
 async def main(arguments: argparse.Namespace) -> None:
