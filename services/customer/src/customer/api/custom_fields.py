@@ -10,6 +10,7 @@ first (PATCH /v1/customers/{id} with `"custom_fields": {"<key>": null}` clears o
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Response, status
@@ -81,14 +82,7 @@ class FieldDefinitionCreate(BaseModel):
     )
 
     def command(self) -> DefineCustomField:
-        return DefineCustomField(
-            key=self.key,
-            label=self.label,
-            type=self.type,
-            options=tuple(self.options),
-            required=self.required,
-            position=self.position,
-        )
+        return DefineCustomField(**{**self.model_dump(), "options": tuple(self.options)})
 
 
 class FieldDefinitionPatch(BaseModel):
@@ -115,15 +109,7 @@ class FieldDefinitionPatch(BaseModel):
 
 
 def _out(definition: FieldDefinition) -> FieldDefinitionOut:
-    return FieldDefinitionOut(
-        key=definition.key,
-        label=definition.label,
-        type=definition.type,
-        options=list(definition.options),
-        required=definition.required,
-        position=definition.position,
-        version=definition.version,
-    )
+    return FieldDefinitionOut.model_validate(asdict(definition))
 
 
 def _answer(definition: FieldDefinition, status_code: int = 200) -> JSONResponse:
