@@ -99,28 +99,21 @@ async def _draw_free_number(uow: UnitOfWork, settings: OfficeSettings, *, is_glo
                 "customer_number_max_length in the settings.",
                 errors=[{"field": "customer_number", "message": "no free number within the maximum length"}],
             )
-        if await _number_is_free(uow, settings.office_id, number, is_global=is_global):
+        if await repository.number_is_free(uow.session, settings.office_id, number, everywhere=is_global):
             return number
     raise Conflict(
         f"No free customer number found in {_MAX_NUMBER_DRAWS} draws; check the numbering settings."
     )
 
 
-async def _number_is_free(
-    uow: UnitOfWork, office_id: str, number: str, *, is_global: bool, other_than: uuid.UUID | None = None
-) -> bool:
-    """Whether no other customer shares the number where this one will be seen: a global customer is
-    seen by every office, a local one by its office (beside the global ones). The number's lock is held
-    to commit, so a parallel create of the same number in any office waits, then sees this one."""
-    return await repository.number_is_free(
-        uow.session, office_id, number, everywhere=is_global, other_than=other_than
-    )
-
-
 async def _claim_number(
     uow: UnitOfWork, office_id: str, number: str, *, is_global: bool, other_than: uuid.UUID | None = None
 ) -> None:
-    if not await _number_is_free(uow, office_id, number, is_global=is_global, other_than=other_than):
+    # Holds the number's lock to commit: a parallel create of it in any office waits, then sees this one.
+    free = await repository.number_is_free(
+        uow.session, office_id, number, everywhere=is_global, other_than=other_than
+    )
+    if not free:
         where = "in any office" if is_global else "in this office"
         raise Conflict(
             f"Customer number {number} is already taken {where}.",
