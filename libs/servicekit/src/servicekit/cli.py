@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 from pathlib import Path
 
 import uvicorn
@@ -35,8 +36,10 @@ def run_service(settings: ServiceSettings, *, app_factory: str, migrations: Path
         asyncio.run(migrate(settings, migrations))
         return
     if settings.workers > 1 and settings.migrate_on_start:
-        # Migrate once here rather than in every worker at the same moment.
+        # Migrate once here, then tell the workers (which read the same environment) not to: several
+        # processes running Alembic at the same moment would race each other.
         asyncio.run(migrate(settings, migrations))
+        os.environ["MIGRATE_ON_START"] = "false"
     uvicorn.run(
         app_factory,
         factory=True,
