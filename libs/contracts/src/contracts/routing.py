@@ -7,14 +7,17 @@ ever started waits in the consumer's queue instead of being unroutable.
 
 from __future__ import annotations
 
+from contracts.activity import ACTIVITY_EVENTS
 from contracts.category import CATEGORY_EVENTS
+from contracts.contact import CONTACT_EVENTS
 from contracts.customer import CUSTOMER_EVENTS
 from contracts.envelope import EventPayload
 
 DEFAULT_EXCHANGE = "crm.events"
 
 EVENT_TYPES: dict[str, type[EventPayload]] = {
-    event.event_type: event for event in (*CUSTOMER_EVENTS, *CATEGORY_EVENTS)
+    event.event_type: event
+    for event in (*CUSTOMER_EVENTS, *CATEGORY_EVENTS, *CONTACT_EVENTS, *ACTIVITY_EVENTS)
 }
 """Every event type on the bus and its payload model."""
 
@@ -27,6 +30,7 @@ PUBLISHERS: dict[str, tuple[str, ...]] = {
 """Routing-key patterns each service publishes."""
 
 SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
+    "customer": ("contact.*",),
     "contact": ("customer.*",),
     "activity": ("customer.*", "contact.*"),
     "search": ("customer.*", "contact.*", "category.*"),

@@ -27,6 +27,7 @@ from servicekit.errors import install_problem_handlers
 from servicekit.handlers import Handler
 from servicekit.health import ReadinessCheck, health_router
 from servicekit.housekeeping import Housekeeping, Retention
+from servicekit.local_copies import LocalCopies
 from servicekit.logs import configure_logging
 from servicekit.metrics import (
     CONSUMER_LAG,
@@ -92,7 +93,9 @@ def build_runtime(
     engine = create_engine(settings.database_url, settings.database_pool_size)
     session_factory = create_session_factory(engine)
     bus = Bus(settings.amqp_url, topology_from(settings))
-    runtime = ServiceRuntime(settings, engine, session_factory, bus, TokenVerifier(settings))
+    runtime = ServiceRuntime(
+        settings, engine, session_factory, bus, TokenVerifier(settings), LocalCopies(settings)
+    )
     runtime.housekeeping = Housekeeping(
         service_name=settings.service_name,
         session_factory=session_factory,

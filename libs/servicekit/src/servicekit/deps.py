@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from servicekit.auth import CustomerUser, OfficeUser, Permission, Principal, ServiceCaller
 from servicekit.context import current_correlation_id
+from servicekit.local_copies import LocalCopies
 from servicekit.problems import Forbidden, Unauthorized
 from servicekit.runtime import ServiceRuntime
 from servicekit.unit_of_work import UnitOfWork
@@ -102,5 +103,11 @@ async def get_unit_of_work(runtime: RuntimeDep, principal: CurrentPrincipal) -> 
     )
 
 
+async def get_local_copies(runtime: RuntimeDep) -> LocalCopies:
+    """The service's copies of other services' customers and contacts (`servicekit.local_copies`)."""
+    return runtime.copies
+
+
 SessionDep = Annotated[AsyncConnection, Depends(get_session)]
+LocalCopiesDep = Annotated[LocalCopies, Depends(get_local_copies)]
 UnitOfWorkDep = Annotated[UnitOfWork, Depends(get_unit_of_work)]

@@ -53,6 +53,7 @@ _MEANINGS = {
     412: "If-Match names a version that is no longer the current one.",
     422: "A field or parameter is invalid; `errors` names each one.",
     428: "If-Match is required and missing.",
+    503: "A service this request needs could not be reached; try again after Retry-After seconds.",
 }
 
 _ETAG = {"ETag": {"description": 'The version of the record, e.g. "3".', "schema": {"type": "string"}}}
@@ -62,6 +63,9 @@ _REPLAYED = {
         "description": "true when this is the stored answer to an earlier request with the same key.",
         "schema": {"type": "string", "enum": ["true"]},
     }
+}
+_RETRY_AFTER = {
+    "Retry-After": {"description": "Seconds to wait before trying again.", "schema": {"type": "string"}}
 }
 _WWW_AUTHENTICATE = {
     "WWW-Authenticate": {"description": "The scheme to use: Bearer.", "schema": {"type": "string"}}
@@ -76,6 +80,8 @@ def problem(status: int, description: str | None = None) -> dict[str, Any]:
     }
     if status == 401:
         entry["headers"] = _WWW_AUTHENTICATE
+    if status == 503:
+        entry["headers"] = _RETRY_AFTER
     return entry
 
 

@@ -71,3 +71,12 @@ class InvalidField(Problem):
 
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field}: {message}", errors=[{"field": field, "message": message}])
+
+
+class ServiceUnavailable(Problem):
+    """Another service this request needs did not answer; nothing was changed."""
+
+    status, title = 503, "Service unavailable"
+
+    def __init__(self, detail: str, *, retry_after_s: int = 5) -> None:
+        super().__init__(detail, headers={"Retry-After": str(retry_after_s)})

@@ -13,6 +13,7 @@ from servicekit.bus import Bus
 from servicekit.consumer import EventConsumer
 from servicekit.db import SessionFactory
 from servicekit.housekeeping import Housekeeping
+from servicekit.local_copies import LocalCopies
 from servicekit.relay import OutboxRelay
 from servicekit.settings import ServiceSettings
 
@@ -27,6 +28,7 @@ class ServiceRuntime:
     session_factory: SessionFactory
     bus: Bus
     verifier: TokenVerifier
+    copies: LocalCopies
     relay: OutboxRelay | None = None
     consumer: EventConsumer | None = None
     housekeeping: Housekeeping | None = None
@@ -48,6 +50,7 @@ class ServiceRuntime:
                 log.error("%s did not stop within %ss", task.get_name(), STOP_TIMEOUT_S)
         self.tasks.clear()
         await self.bus.close()
+        await self.copies.close()
         try:
             async with asyncio.timeout(STOP_TIMEOUT_S):
                 await self.engine.dispose()

@@ -73,6 +73,14 @@ class ServiceSettings(JwtSettings):
         default=24, ge=1, description="How long a create's Idempotency-Key replays its first answer."
     )
 
+    customer_service_url: str = Field(
+        default="http://127.0.0.1:8001", description="Where a customer missing from a local copy is read."
+    )
+    contact_service_url: str = Field(
+        default="http://127.0.0.1:8002", description="Where a contact missing from a local copy is read."
+    )
+    owner_read_timeout_s: float = Field(default=5.0, gt=0, description="Timeout of such a read.")
+
     log_level: str = "INFO"
     log_json: bool = True
 

@@ -14,7 +14,7 @@ import pytest
 from alembic.migration import MigrationContext
 from alembic.operations import Operations
 
-from servicekit import messaging_migrations
+from servicekit import copy_migrations, messaging_migrations
 
 RELEASED_DDL = {
     "upgrade_v1": """
@@ -70,6 +70,49 @@ RELEASED_DDL = {
 }
 
 
+RELEASED_COPY_DDL = {
+    "upgrade_customer_copies_v1": """
+        CREATE TABLE customer_copies (
+            id UUID NOT NULL,
+            office_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            customer_number TEXT,
+            country TEXT,
+            active BOOLEAN NOT NULL,
+            global BOOLEAN NOT NULL,
+            deleted BOOLEAN NOT NULL,
+            version INTEGER NOT NULL,
+            CONSTRAINT pk_customer_copies PRIMARY KEY (id)
+        );
+        COMMENT ON COLUMN customer_copies.country IS
+            'ISO 3166 alpha-2; the region of phone numbers written without one';
+    """,
+    "downgrade_customer_copies_v1": "DROP TABLE customer_copies;",
+    "upgrade_contact_copies_v1": """
+        CREATE TABLE contact_copies (
+            id UUID NOT NULL,
+            office_id TEXT NOT NULL,
+            customer_id UUID NOT NULL,
+            first_name TEXT NOT NULL,
+            last_name TEXT NOT NULL,
+            email TEXT,
+            phone TEXT,
+            main BOOLEAN NOT NULL,
+            active BOOLEAN NOT NULL,
+            deleted BOOLEAN NOT NULL,
+            version INTEGER NOT NULL,
+            CONSTRAINT pk_contact_copies PRIMARY KEY (id)
+        );
+        CREATE INDEX ix_contact_copies_customer_id ON contact_copies (customer_id);
+    """,
+    "downgrade_contact_copies_v1": "DROP TABLE contact_copies;",
+}
+RELEASED = {
+    **{(messaging_migrations, name): ddl for name, ddl in RELEASED_DDL.items()},
+    **{(copy_migrations, name): ddl for name, ddl in RELEASED_COPY_DDL.items()},
+}
+
+
 def emitted_ddl(step: Callable[[], None]) -> str:
     """The SQL a step sends to PostgreSQL, rendered offline (Alembic's --sql mode)."""
     output = io.StringIO()
@@ -85,15 +128,18 @@ def without_layout(sql: str) -> list[str]:
     return [" ".join(statement.split()) for statement in sql.split(";") if statement.strip()]
 
 
-@pytest.mark.parametrize("step_name", list(RELEASED_DDL))
-def test_a_released_step_still_emits_exactly_the_ddl_it_was_released_with(step_name):
-    step = getattr(messaging_migrations, step_name)
-    assert without_layout(emitted_ddl(step)) == without_layout(RELEASED_DDL[step_name]), (
-        f"messaging_migrations.{step_name} changed after its release; add a new step instead"
+@pytest.mark.parametrize(
+    ("module", "step_name"), list(RELEASED), ids=lambda part: getattr(part, "__name__", part)
+)
+def test_a_released_step_still_emits_exactly_the_ddl_it_was_released_with(module, step_name):
+    step = getattr(module, step_name)
+    assert without_layout(emitted_ddl(step)) == without_layout(RELEASED[module, step_name]), (
+        f"{module.__name__}.{step_name} changed after its release; add a new step instead"
     )
 
 
-def test_every_step_of_the_module_is_recorded_here():
-    steps = {name for name in vars(messaging_migrations) if name.startswith(("upgrade_v", "downgrade_v"))}
+@pytest.mark.parametrize("module", [messaging_migrations, copy_migrations], ids=lambda m: m.__name__)
+def test_every_step_of_the_module_is_recorded_here(module):
+    steps = {name for name in vars(module) if name.startswith(("upgrade_", "downgrade_"))}
     # A new step is recorded here when it is released; from then on it is frozen too.
-    assert steps == set(RELEASED_DDL)
+    assert steps == {name for recorded_module, name in RELEASED if recorded_module is module}
