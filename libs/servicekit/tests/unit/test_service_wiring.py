@@ -20,7 +20,7 @@ def settings_of(service_name: str, **overrides: object) -> ServiceSettings:
 def test_every_service_runs_housekeeping_with_its_configured_retention_publishing_or_not():
     for publishes in (True, False):
         runtime = build_runtime(
-            settings_of("customer", inbox_retention_hours=100, idempotency_retention_hours=2),
+            settings_of("ledger", inbox_retention_hours=100, idempotency_retention_hours=2),
             publishes=publishes,
         )
         assert runtime.housekeeping is not None

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from customer.api import addresses, categories, custom_fields, customers, history, internal, links
 from customer.api import settings as office_settings
 from customer.config import Settings
+from customer.consumers import HANDLERS
 from servicekit.app import create_service_app
 from servicekit.cli import run_service
 
@@ -32,6 +33,7 @@ def create_app(config: Settings | None = None) -> FastAPI:
         ],
         migrations=MIGRATIONS,
         publishes=True,
+        handlers=HANDLERS,
     )
 
 

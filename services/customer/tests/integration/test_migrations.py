@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from customer.adapters.tables import metadata
 from customer_api_helpers import migrated_customer_database
+from servicekit.copy_tables import contact_copy_metadata
 from servicekit.db import create_engine
 from servicekit.messaging_tables import messaging_metadata
 from servicekit.migrations import upgrade_database
@@ -13,7 +14,12 @@ from servicekit.testing.migrations import database_schema, differences_from_defi
 
 
 async def test_the_migrated_schema_matches_the_table_definitions(customer_database):
-    assert await differences_from_definitions(customer_database, metadata, messaging_metadata) == []
+    assert (
+        await differences_from_definitions(
+            customer_database, metadata, messaging_metadata, contact_copy_metadata
+        )
+        == []
+    )
 
 
 async def test_a_database_migrated_one_revision_at_a_time_equals_one_migrated_straight_to_head(
@@ -35,7 +41,9 @@ async def test_a_database_migrated_one_revision_at_a_time_equals_one_migrated_st
         stepwise, straight = await database_schema(url), await database_schema(customer_database)
         assert stepwise["indexes"], "the catalogue query found no indexes; the comparison would be empty"
         assert stepwise == straight
-        assert await differences_from_definitions(url, metadata, messaging_metadata) == []
+        assert (
+            await differences_from_definitions(url, metadata, messaging_metadata, contact_copy_metadata) == []
+        )
     finally:
         await drop_database(infra.pg_admin_url, name)
 

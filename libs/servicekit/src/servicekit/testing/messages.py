@@ -40,7 +40,8 @@ def pinged(
 
 
 async def publish(amqp_url: str, topology: Topology, *bodies: dict[str, Any] | bytes) -> None:
-    """Publish envelopes (or raw bytes) to the test's exchange, in order, each confirmed."""
+    """Publish envelopes (or raw bytes) to the test's exchange, in order, each confirmed; an envelope
+    with its type as the routing key (raw bytes as `customer.pinged`)."""
     connection = await aio_pika.connect(amqp_url)
     async with connection:
         channel = await connection.channel()
@@ -49,7 +50,7 @@ async def publish(amqp_url: str, topology: Topology, *bodies: dict[str, Any] | b
             raw = body if isinstance(body, bytes) else json.dumps(body).encode()
             await exchange.publish(
                 aio_pika.Message(raw, delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
-                routing_key=Pinged.event_type,
+                routing_key=body["type"] if isinstance(body, dict) else Pinged.event_type,
             )
 
 

@@ -141,9 +141,13 @@ async def list_page(
     return await _fetch(session, query.order_by(sort_name, customers.c.id).limit(limit))
 
 
-async def get_any_office(session: AsyncConnection, customer_id: uuid.UUID) -> Customer | None:
-    """A customer whatever its office: for other services' read-through, never for users."""
-    found = await _fetch(session, select(customers).where(customers.c.id == customer_id))
+async def get_any_office(
+    session: AsyncConnection, customer_id: uuid.UUID, *, for_update: bool = False
+) -> Customer | None:
+    """A customer whatever its office: for other services' read-through and for consumers, never for
+    users."""
+    query = select(customers).where(customers.c.id == customer_id)
+    found = await _fetch(session, query.with_for_update() if for_update else query)
     return found[0] if found else None
 
 

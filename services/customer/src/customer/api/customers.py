@@ -14,7 +14,7 @@ from customer.domain.customer import Customer
 from customer.service import customers as use_cases
 from domainkit import NotFound
 from servicekit.auth import OfficeUser, Permission
-from servicekit.deps import Creator, Deleter, Editor, SessionDep, UnitOfWorkDep, Viewer
+from servicekit.deps import Creator, Deleter, Editor, LocalCopiesDep, SessionDep, UnitOfWorkDep, Viewer
 from servicekit.etag import IfMatch, IfMatchRequired, etag_for, expected_version
 from servicekit.idempotency import IdempotencyDep
 from servicekit.openapi import responses
@@ -45,10 +45,10 @@ def _created(customer: Customer, user: OfficeUser) -> Response:
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=CustomerOut,
-    responses=responses(403, 409, 422, success=(201,), idempotent=True),
+    responses=responses(403, 409, 422, 503, success=(201,), idempotent=True),
 )
 async def create_customer(
-    body: CustomerCreate, user: Creator, uow: UnitOfWorkDep, once: IdempotencyDep
+    body: CustomerCreate, user: Creator, uow: UnitOfWorkDep, once: IdempotencyDep, copies: LocalCopiesDep
 ) -> Response:
     """Create a customer, with its addresses if given. With an `Idempotency-Key`, a repeated request
     answers as the first did, also while the first is still running."""
@@ -56,7 +56,7 @@ async def create_customer(
     return await answer_once(
         uow,
         once,
-        lambda uow: use_cases.create_customer(uow, user, command),
+        lambda uow: use_cases.create_customer(uow, user, command, copies),
         lambda customer: _created(customer, user),
     )
 
@@ -99,17 +99,24 @@ async def get_by_external_id(
 @router.put(
     "/by-external-id/{system}/{value}",
     response_model=CustomerOut,
-    responses=responses(403, 409, 422, success=(200, 201), model=CustomerOut),
+    responses=responses(403, 409, 422, 503, success=(200, 201), model=CustomerOut),
 )
 async def upsert_by_external_id(
-    system: SystemPath, value: ValuePath, body: CustomerSync, user: Creator, uow: UnitOfWorkDep
+    system: SystemPath,
+    value: ValuePath,
+    body: CustomerSync,
+    user: Creator,
+    uow: UnitOfWorkDep,
+    copies: LocalCopiesDep,
 ) -> Response:
     """Back-office sync: creates the customer (201) or brings it to the values sent (200). Only the
     fields sent change (addresses sent replace the customer's); sending the same twice changes nothing
     the second time, and two at once create one customer. Needs the create and the edit permission."""
     user.require(Permission.EDIT)
     command = SyncCustomer(system, value, body.details())
-    customer, created = await run_in_transaction(uow, lambda uow: use_cases.sync_customer(uow, user, command))
+    customer, created = await run_in_transaction(
+        uow, lambda uow: use_cases.sync_customer(uow, user, command, copies)
+    )
     return _created(customer, user) if created else _answer(customer, user)
 
 
@@ -129,11 +136,14 @@ async def update_customer(
     body: CustomerPatch,
     user: Editor,
     uow: UnitOfWorkDep,
+    copies: LocalCopiesDep,
     if_match: IfMatchRequired = None,
 ) -> Response:
     """Change the fields sent. Requires If-Match with the ETag read; 412 if someone changed it since."""
     command = UpdateCustomer(customer_id, body.details(), expected_version(if_match, required=True))
-    customer = await run_in_transaction(uow, lambda uow: use_cases.update_customer(uow, user, command))
+    customer = await run_in_transaction(
+        uow, lambda uow: use_cases.update_customer(uow, user, command, copies)
+    )
     return _answer(customer, user)
 
 

@@ -9,6 +9,7 @@ not be another customer's.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from customer.adapters import category_repository, custom_field_repository, repository
@@ -23,6 +24,7 @@ from customer.domain.settings import (
 from customer.domain.tax_numbers import normalise_organisation_number, normalise_tax_id, normalise_vat_number
 from domainkit import Conflict, InvalidField, sent_fields
 from servicekit.db import hold_lock
+from servicekit.local_copies import LocalCopies
 from servicekit.unit_of_work import UnitOfWork
 
 
@@ -141,3 +143,23 @@ async def _checked_external_ids(
                 existing_customer_id=str(holder.id),
             )
     return result
+
+
+async def check_address_contacts(
+    uow: UnitOfWork,
+    copies: LocalCopies,
+    office_id: str,
+    before: Customer | None,
+    after: Customer,
+    field_of: Callable[[int], str] = lambda position: f"addresses.{position}.contact_id",
+) -> None:
+    """Every contact an address newly names must be a contact of this customer in the user's office,
+    as the contact copy knows it (read from the contact service when it has not arrived yet). A contact
+    an address already named is not asked about again."""
+    named_before = {address.contact_id for address in before.addresses} if before else set()
+    for position, address in enumerate(after.addresses):
+        if address.contact_id is None or address.contact_id in named_before:
+            continue
+        contact = await copies.contact(uow.session, address.contact_id, office_id)
+        if contact is None or contact.customer_id != after.id:
+            raise InvalidField(field_of(position), f"{address.contact_id} is not a contact of this customer")

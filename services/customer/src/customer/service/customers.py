@@ -35,11 +35,12 @@ from customer.domain.customer import Customer, Transition
 from customer.domain.history import FieldChange
 from customer.domain.numbering import format_number, sequence_scope
 from customer.domain.settings import OfficeSettings, check_customer_number
-from customer.service.checks import checked_values
+from customer.service.checks import check_address_contacts, checked_values
 from customer.service.recording import CustomerEvent, record_change
 from domainkit import NOT_SENT, Conflict, InvalidField, NotAllowed, NotFound, sent_fields
 from servicekit.auth import OfficeUser
 from servicekit.etag import check_version
+from servicekit.local_copies import LocalCopies
 from servicekit.unit_of_work import UnitOfWork
 
 _MAX_NUMBER_DRAWS = 1000
@@ -58,7 +59,9 @@ async def load_for_change(uow: UnitOfWork, user: OfficeUser, customer_id: uuid.U
     return customer
 
 
-async def create_customer(uow: UnitOfWork, user: OfficeUser, command: CreateCustomer) -> Customer:
+async def create_customer(
+    uow: UnitOfWork, user: OfficeUser, command: CreateCustomer, copies: LocalCopies
+) -> Customer:
     details = command.details
     if details.name is NOT_SENT:
         raise InvalidField("name", "is required")
@@ -80,6 +83,7 @@ async def create_customer(uow: UnitOfWork, user: OfficeUser, command: CreateCust
     )
     if details.addresses is not NOT_SENT:
         customer = replace(customer, addresses=_address_set(details.addresses, ()))
+        await check_address_contacts(uow, copies, user.office_id, None, customer)
     await repository.add(uow.session, customer)
     await record_change(uow, None, customer, CustomerCreated)
     return customer
@@ -132,13 +136,17 @@ def _address_set(sent: tuple[AddressDetails, ...], current: Addresses) -> Addres
     return result
 
 
-async def update_customer(uow: UnitOfWork, user: OfficeUser, command: UpdateCustomer) -> Customer:
+async def update_customer(
+    uow: UnitOfWork, user: OfficeUser, command: UpdateCustomer, copies: LocalCopies
+) -> Customer:
     customer = await load_for_change(uow, user, command.customer_id)
     check_version(customer.version, command.expected_version)
-    return await _apply(uow, user, customer, command.details)
+    return await _apply(uow, user, customer, command.details, copies)
 
 
-async def _apply(uow: UnitOfWork, user: OfficeUser, customer: Customer, details: CustomerDetails) -> Customer:
+async def _apply(
+    uow: UnitOfWork, user: OfficeUser, customer: Customer, details: CustomerDetails, copies: LocalCopies
+) -> Customer:
     settings = await settings_repository.get(uow.session, customer.office_id)
     await _check_admin_only_changes(uow, user, customer, details, settings)
     values = await checked_values(uow, settings, customer, details)
@@ -151,6 +159,7 @@ async def _apply(uow: UnitOfWork, user: OfficeUser, customer: Customer, details:
     )
     if not changed:
         return customer
+    await check_address_contacts(uow, copies, user.office_id, customer, updated)
     await repository.save(uow.session, customer, updated)
     await record_change(uow, customer, updated, CustomerUpdated)
     return updated
@@ -191,7 +200,9 @@ def _require_home_admin(user: OfficeUser, customer: Customer, action: str) -> No
         )
 
 
-async def sync_customer(uow: UnitOfWork, user: OfficeUser, command: SyncCustomer) -> tuple[Customer, bool]:
+async def sync_customer(
+    uow: UnitOfWork, user: OfficeUser, command: SyncCustomer, copies: LocalCopies
+) -> tuple[Customer, bool]:
     """Back-office sync: create the customer with this external id, or bring it to the given values.
     Returns the customer and whether it was created. Repeating the same request changes nothing; two
     at once create one customer (the second waits for the first and then updates it)."""
@@ -205,8 +216,8 @@ async def sync_customer(uow: UnitOfWork, user: OfficeUser, command: SyncCustomer
         uow.session, user.office_id, system, value, for_update=True
     )
     if existing is None:
-        return await create_customer(uow, user, CreateCustomer(details)), True
-    return await _apply(uow, user, existing, details), False
+        return await create_customer(uow, user, CreateCustomer(details), copies), True
+    return await _apply(uow, user, existing, details, copies), False
 
 
 async def _transition(
