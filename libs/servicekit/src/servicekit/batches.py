@@ -1,5 +1,11 @@
 """Applying one batch of events in one transaction, each handler call in its own savepoint.
 
+First without savepoints (``apply_batch``): most batches fail nowhere, and a savepoint costs two round
+trips per handler call, as much as the handler's own write. The handlers run straight in the batch's
+transaction; if none fails, it commits and every new event is applied. If one fails, that transaction is
+rolled back whole and the batch is applied again as below, where a failure stays in its savepoint; a
+handler may therefore see an event twice (see ``servicekit.handlers``), never apply it twice.
+
 Rules, in the order the transaction runs them:
 - Lock the batch's aggregates and claim all its events in the inbox, two statements for the whole batch
   (``servicekit.inbox``). An event already claimed is a duplicate and is skipped.
@@ -66,13 +72,61 @@ class Delivery:
     """For a held-back event: the failed event of its aggregate it follows."""
 
 
+async def apply_batch(unit: UnitOfWork, consumer: str, deliveries: Sequence[Delivery]) -> None:
+    """Apply the deliveries (distinct events) in `unit`, not yet open, and commit; set each delivery's
+    outcome. Without savepoints when no handler fails; otherwise `apply_in_one_transaction`. A batch
+    holding a retried event goes straight to savepoints: it failed before and likely fails again."""
+    retried = any(delivery.attempt > 1 for delivery in deliveries)
+    if not retried and await _applied_without_steps(unit, consumer, deliveries):
+        return
+    for delivery in deliveries:
+        delivery.outcome = None
+    await apply_in_one_transaction(unit, consumer, deliveries)
+
+
+async def _applied_without_steps(unit: UnitOfWork, consumer: str, deliveries: Sequence[Delivery]) -> bool:
+    """Apply the whole batch in one transaction without savepoints and commit it; False (and nothing
+    kept) as soon as a handler fails or reports a failed event."""
+    async with unit:
+        claimed = await _claim(unit, consumer, deliveries)
+        new = [delivery for delivery in deliveries if delivery.envelope.id in claimed]
+        try:
+            for handler, call in handler_calls(new):
+                if is_batch_handler(handler):
+                    unit.handling(call[0].envelope)
+                    outcome = await handler.apply_batch([delivery.envelope for delivery in call], unit)
+                    if outcome.failed:
+                        return False
+                    continue
+                event_handler = cast(EventHandler, handler)
+                for delivery in call:
+                    unit.handling(delivery.envelope)
+                    token = correlation_id_var.set(delivery.envelope.correlation_id)
+                    try:
+                        await event_handler(delivery.envelope, unit)
+                    finally:
+                        correlation_id_var.reset(token)
+        except Exception:
+            return False  # leaving the block rolls the whole transaction back
+        await unit.commit()
+    for delivery in deliveries:
+        delivery.outcome = Outcome.APPLIED if delivery.envelope.id in claimed else Outcome.DUPLICATE
+    return True
+
+
+async def _claim(unit: UnitOfWork, consumer: str, deliveries: Sequence[Delivery]) -> set[uuid.UUID]:
+    """Lock the batch's aggregates and claim its events in the inbox; the ids claimed now (the others
+    were applied before: duplicates)."""
+    await inbox.lock_aggregates(unit.session, consumer, {d.envelope.aggregate_id for d in deliveries})
+    return set(await inbox.claim(unit.session, consumer, [d.envelope for d in deliveries]))
+
+
 async def apply_in_one_transaction(unit: UnitOfWork, consumer: str, deliveries: Sequence[Delivery]) -> None:
     """Apply the deliveries (distinct events) in `unit`, not yet open, and commit it; set each
     delivery's outcome. Raises when the transaction fails as a whole; then no outcome counts."""
     async with unit:
         session = unit.session
-        await inbox.lock_aggregates(session, consumer, {d.envelope.aggregate_id for d in deliveries})
-        claimed = await inbox.claim(session, consumer, [d.envelope for d in deliveries])
+        claimed = await _claim(unit, consumer, deliveries)
         new: list[Delivery] = []
         for delivery in deliveries:
             if delivery.envelope.id in claimed:

@@ -52,7 +52,7 @@ from pydantic import ValidationError
 
 from contracts import Actor, EventEnvelope, RawEnvelope
 from contracts.routing import EVENT_TYPES
-from servicekit.batches import Delivery, Outcome, apply_in_one_transaction
+from servicekit.batches import Delivery, Outcome, apply_batch
 from servicekit.bus import Bus, declare_retry_queues, declare_service_queue, is_alive
 from servicekit.db import SessionFactory
 from servicekit.handlers import BatchHandler, BatchOutcome, EventHandler, Handler
@@ -189,7 +189,7 @@ class EventConsumer:
                 correlation_id=first.correlation_id,
                 causation_id=str(first.id),
             )
-            await apply_in_one_transaction(unit, self.service_name, deliveries)
+            await apply_batch(unit, self.service_name, deliveries)
         for entry in messages:  # in delivery order, so a held-back event follows the one it waits for
             if entry.delivery is not None:
                 self._decide(entry, entry.delivery)

@@ -12,6 +12,8 @@ How the consumer calls a batch handler (see ``servicekit.batches``):
   in delivery order, so one aggregate's events arrive in the order they were published. An event for
   another handler in between splits the call in two, so that no call jumps over another handler's
   event; a handler registered for every type the queue carries gets the whole batch in one call;
+- first in the batch's transaction without savepoints (``servicekit.batches.apply_batch``); if anything
+  in the batch fails, that transaction is rolled back and the batch applied again as follows:
 - in one savepoint. When the outcome names failed events, the savepoint is rolled back and the handler
   called again without them (and without the later events of their aggregates, which are held back);
   the failed ones go alone to their retry queue or the dead-letter queue. A handler therefore never

@@ -122,7 +122,8 @@ async def test_a_poison_event_in_the_middle_of_a_batch_fails_alone_while_the_oth
     assert json.loads(dead.body)["id"] == poison["id"]
     assert dead.headers["x-attempt"] == topology.max_attempts == 3
     assert dead.headers["x-last-error"] == "RuntimeError: poison"
-    assert poison_tries == topology.max_attempts  # tried in the batch, then alone on each retry
+    # Tried in the batch without savepoints, again in its savepoint, then alone on each retry.
+    assert poison_tries == topology.max_attempts + 1
 
 
 async def test_a_duplicate_inside_one_batch_is_applied_once(infra, topology, consumer_sessions, office_id):
@@ -155,7 +156,8 @@ async def test_events_behind_a_failed_event_of_their_aggregate_wait_for_it_and_t
     b1, b2 = (pinged(office_id, f"b{v}", aggregate_id=b, version=v) for v in (1, 2))
     gate = Gate(infra, topology, office_id)
     handler = gate.around(
-        by_note(flaky=recording_handler("contact", fail_first=1), default=recording_handler("contact"))
+        # Fails in the batch's try without savepoints and in its own savepoint; its retry succeeds.
+        by_note(flaky=recording_handler("contact", fail_first=2), default=recording_handler("contact"))
     )
     async with running_consumer(
         amqp_url=infra.amqp_url,
@@ -255,7 +257,8 @@ async def test_a_batch_handler_gets_the_whole_batch_in_one_call_and_a_refused_ev
     notes = [event["payload"]["note"] for event in events]
     others = [note for note in notes if note not in ("refused", "behind refused")]
     # The gate alone; the batch in one call; again without the refused event and the one behind it.
-    assert bulk.calls[:3] == [["gate"], notes, others]
+    # The whole batch without savepoints, again in a savepoint, then without the refused event.
+    assert bulk.calls[:4] == [["gate"], notes, notes, others]
     first_batch = [row for row in rows if row.transaction_id == rows[0].transaction_id]
     assert applied_ids(first_batch) == [e["id"] for e in events if e["payload"]["note"] in others]
     # Every event but the refused one applied exactly once; the refused one dead-lettered after its tries.
@@ -286,7 +289,7 @@ async def test_a_batch_handler_that_raises_is_called_once_per_event_so_only_the_
     rows = await recorded(consumer_sessions, office_id)
 
     notes = [event["payload"]["note"] for event in events]
-    assert bulk.calls[:6] == [["gate"], notes, ["e0"], ["e1"], ["breaks"], ["e3"]]
+    assert bulk.calls[:7] == [["gate"], notes, notes, ["e0"], ["e1"], ["breaks"], ["e3"]]
     assert applied_ids(rows) == [events[n]["id"] for n in (0, 1, 3)]
     assert len({row.transaction_id for row in rows}) == 1
     assert json.loads(dead.body)["id"] == events[2]["id"]
