@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from pathlib import Path
 
 from alembic import command, context
@@ -33,10 +34,13 @@ async def upgrade_database(
         await connection.run_sync(upgrade)
 
 
-def run_migrations(service_metadata: MetaData, database_url: str | None = None) -> None:
+def run_migrations(service_metadata: MetaData | Sequence[MetaData], database_url: str | None = None) -> None:
     """Body of a service's Alembic `env.py`: migrate on the connection handed over by
-    `upgrade_database`, or (when the `alembic` command runs it) on `database_url`."""
-    target_metadata = [service_metadata, messaging_metadata]
+    `upgrade_database`, or (when the `alembic` command runs it) on `database_url`. `service_metadata` is
+    the service's own tables, or a list of them with the kit's copy tables it keeps
+    (`servicekit.copy_tables`), so that autogenerate compares every table the service has."""
+    own = [service_metadata] if isinstance(service_metadata, MetaData) else list(service_metadata)
+    target_metadata = [*own, messaging_metadata]
 
     def migrate(connection: Connection) -> None:
         context.configure(connection=connection, target_metadata=target_metadata, compare_type=True)
