@@ -201,11 +201,15 @@ class ContactOwner:
     def __init__(self) -> None:
         self.contacts: dict[uuid.UUID, ContactState] = {}
         self.reads: list[uuid.UUID] = []
+        self.broken = False
+        """When true it answers 500, as an owner that cannot answer."""
         self.app = FastAPI()
 
         @self.app.get("/internal/v1/contacts/{contact_id}")
         async def read_contact(contact_id: uuid.UUID) -> JSONResponse:
             self.reads.append(contact_id)
+            if self.broken:
+                return JSONResponse({"title": "Internal error", "status": 500}, status_code=500)
             contact = self.contacts.get(contact_id)
             if contact is None:
                 return JSONResponse({"title": "Not found", "status": 404}, status_code=404)
