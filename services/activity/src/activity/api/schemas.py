@@ -13,7 +13,16 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, JsonValue, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    JsonValue,
+    StringConstraints,
+)
 from pydantic.config import JsonDict
 
 from activity.domain.activity import (
@@ -43,7 +52,14 @@ def _storable_moment(moment: datetime) -> datetime:
         raise ValueError("must be a time between the years 1 and 9999 in UTC") from None
 
 
-Moment = Annotated[AwareDatetime, AfterValidator(_storable_moment)]
+def _written_out(value: object) -> object:
+    # pydantic would take a number as seconds since 1970; a time is written out, as the schema says.
+    if not isinstance(value, str | datetime):
+        raise ValueError("must be a date and time such as 2026-12-01T09:00:00+01:00")
+    return value
+
+
+Moment = Annotated[AwareDatetime, BeforeValidator(_written_out), AfterValidator(_storable_moment)]
 """A point in time with its zone, e.g. 2026-12-01T09:00:00+01:00; answered in UTC."""
 Subject = Annotated[
     str,
