@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 
 import pytest
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
@@ -210,6 +210,24 @@ def test_a_405_names_every_method_the_path_takes():
     assert response.status_code == 405
     assert response.headers["content-type"] == PROBLEM_JSON
     assert response.headers["allow"] == "GET, POST"
+
+
+def test_a_405_names_the_methods_of_routes_in_included_routers_too():
+    app = an_app()
+    router = APIRouter(prefix="/v1/things")
+
+    @router.get("/export")
+    async def export() -> None:
+        return None
+
+    @router.patch("/{thing_id:uuid}")
+    async def change(thing_id: uuid.UUID) -> None:
+        return None
+
+    app.include_router(router)
+    response = TestClient(app).patch("/v1/things/export")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET"
 
 
 def test_the_completed_document_states_problems_400s_required_if_match_and_no_null_parameters():
