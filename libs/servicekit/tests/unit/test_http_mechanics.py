@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 
 import pytest
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
@@ -17,7 +17,7 @@ from servicekit.etag import IF_MATCH_PATTERN, IfMatchRequired, check_version, et
 from servicekit.openapi import complete_document, responses
 from servicekit.pagination import decode_cursor, encode_cursor
 from servicekit.problems import Conflict, InvalidField, PreconditionFailed, PreconditionRequired, Problem
-from servicekit.storable import find_unstorable
+from servicekit.storable import find_unstorable, refuse_unstorable_text
 
 
 class Thing(BaseModel):
@@ -174,6 +174,21 @@ def test_text_postgresql_cannot_store_is_found_with_its_path():
     )
     assert find_unstorable({"custom_fields": {"\ud800": 1}})[0] == "custom_fields.\\ud800"  # type: ignore[index]
     assert find_unstorable({"name": "Østbø ✓", "n": 1, "b": True, "x": None}) is None
+
+
+def test_path_values_a_convertor_already_converted_pass_the_storable_text_check():
+    app = FastAPI(dependencies=[Depends(refuse_unstorable_text)])
+    install_problem_handlers(app)
+
+    @app.get("/things/{thing_id:uuid}/{name}")
+    async def thing(thing_id: uuid.UUID, name: str) -> str:
+        return f"{thing_id} {name}"
+
+    an_id = uuid.uuid4()
+    client = TestClient(app)
+    assert client.get(f"/things/{an_id}/x").json() == f"{an_id} x"
+    refused = client.get(f"/things/{an_id}/a%00b")
+    assert (refused.status_code, refused.json()["errors"][0]["field"]) == (422, "name")
 
 
 def test_not_sent_differs_from_null_and_is_left_out():
