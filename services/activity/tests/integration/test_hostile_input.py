@@ -12,6 +12,7 @@ from activity_api_helpers import auth, log, new_customer
 
 def problem_field(response) -> str:
     assert response.headers["content-type"] == "application/problem+json", response.text
+    assert "errors" in response.json(), response.text
     return response.json()["errors"][0]["field"]
 
 
@@ -102,8 +103,6 @@ async def test_a_body_that_is_no_json_object_is_refused(api, make_token, content
     [
         ("/v1/activities?author=a%00b", "author"),
         ("/v1/activities?from=0001-01-01T00:00:00%2B05:00", "from"),
-        ("/v1/activities/a%00b", "activity_id"),
-        ("/v1/activities/not-a-uuid", "activity_id"),
         ("/v1/activities/export?customer_id=nope", "customer_id"),
         ("/v1/activities?cursor=" + "A" * 1001, "cursor"),
     ],
@@ -112,6 +111,20 @@ async def test_bad_query_and_path_values_are_refused_naming_the_parameter(api, m
     response = await api.get(path, headers=auth(make_token("viewer")))
     assert response.status_code == 422, response.text
     assert problem_field(response) == field
+
+
+@pytest.mark.parametrize("path", ["/v1/activities/not-a-uuid", "/v1/activities/a%00b", "/v1/activities/1"])
+async def test_an_id_that_is_no_activity_id_names_no_activity(api, make_token, path):
+    response = await api.get(path, headers=auth(make_token("viewer")))
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize("method", ["POST", "PATCH", "DELETE", "PUT"])
+async def test_the_export_takes_only_get(api, make_token, method):
+    response = await api.request(method, "/v1/activities/export", headers=auth(make_token("office_admin")))
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "GET"
 
 
 async def test_a_bad_if_match_is_a_400_naming_it_and_a_bad_idempotency_key_a_422(

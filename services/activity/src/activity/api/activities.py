@@ -100,13 +100,13 @@ def _position(cursor: str, sort: Sort) -> ListPosition:
         raise InvalidField("cursor", "is not a cursor this list gave out") from None
 
 
-@router.get("/{activity_id}", response_model=ActivityOut, responses=responses(403, 404, 422))
+@router.get("/{activity_id:uuid}", response_model=ActivityOut, responses=responses(403, 404, 422))
 async def get_activity(activity_id: uuid.UUID, user: Viewer, session: SessionDep) -> Response:
     return _answer(await queries.get_activity(session, activity_id, user.office_id))
 
 
 @router.patch(
-    "/{activity_id}",
+    "/{activity_id:uuid}",
     response_model=ActivityOut,
     responses=responses(400, 403, 404, 412, 422, 428, 503),
 )
@@ -127,7 +127,7 @@ async def update_activity(
 
 
 @router.delete(
-    "/{activity_id}",
+    "/{activity_id:uuid}",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=responses(400, 403, 404, 412, 422, success=(204,), etag=False),
 )

@@ -9,6 +9,7 @@ plus whether the customer is active.
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -52,11 +53,15 @@ def _storable_moment(moment: datetime) -> datetime:
         raise ValueError("must be a time between the years 1 and 9999 in UTC") from None
 
 
+_RFC_3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})")
+
+
 def _written_out(value: object) -> object:
-    # pydantic would take a number as seconds since 1970; a time is written out, as the schema says.
-    if not isinstance(value, str | datetime):
-        raise ValueError("must be a date and time such as 2026-12-01T09:00:00+01:00")
-    return value
+    # A time is written out as the schema's date-time says (RFC 3339, with its zone): pydantic alone
+    # would also take a number, or text such as "0.5", as seconds since 1970.
+    if isinstance(value, datetime) or (isinstance(value, str) and _RFC_3339.fullmatch(value)):
+        return value
+    raise ValueError("must be a date and time with its zone, such as 2026-12-01T09:00:00+01:00")
 
 
 Moment = Annotated[AwareDatetime, BeforeValidator(_written_out), AfterValidator(_storable_moment)]
