@@ -13,8 +13,8 @@
 
 set -euo pipefail
 
-# Services started by this script, in start order. Later: contact activity search portal.
-SERVICES="customer"
+# Services started by this script, in start order. Later: contact search portal.
+SERVICES="customer activity"
 
 LOG_PREFIX="up"
 # shellcheck source=scripts/infra/lib.sh

@@ -18,8 +18,9 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match, Route
+from starlette.routing import Match
 
 from domainkit import Conflict, DomainError, InvalidField, NotAllowed, NotFound
 from servicekit.problems import Problem
@@ -108,10 +109,12 @@ def install_problem_handlers(app: FastAPI) -> None:
 
 def allowed_methods(request: Request) -> str:
     """Every method some route takes at this path. Starlette's 405 names only the methods of the first
-    route on the path, and FastAPI makes one route per method (RFC 9110 wants them all in `Allow`)."""
+    route on the path, and FastAPI makes one route per method (RFC 9110 wants them all in `Allow`).
+    FastAPI keeps the routes of an included router inside it, so they are walked with its
+    `iter_route_contexts`, which yields each route as the app serves it (prefix included)."""
     methods: set[str] = set()
-    for route in request.app.router.routes:
-        if isinstance(route, Route) and route.methods and route.matches(request.scope)[0] != Match.NONE:
+    for route in iter_route_contexts(request.app.router.routes):
+        if route.methods and route.matches(request.scope)[0] != Match.NONE:
             methods |= route.methods
     return ", ".join(sorted(methods))
 

@@ -36,8 +36,9 @@ async def upgrade_database(
 
 def run_migrations(service_metadata: MetaData | Sequence[MetaData], database_url: str | None = None) -> None:
     """Body of a service's Alembic `env.py`: migrate on the connection handed over by
-    `upgrade_database`, or (when the `alembic` command runs it) on `database_url`. `service_metadata`
-    is the service's own tables, with the kit's copy tables it keeps (`servicekit.copy_tables`)."""
+    `upgrade_database`, or (when the `alembic` command runs it) on `database_url`. `service_metadata` is
+    the service's own tables, or a list of them with the kit's copy tables it keeps
+    (`servicekit.copy_tables`), so that autogenerate compares every table the service has."""
     own = [service_metadata] if isinstance(service_metadata, MetaData) else list(service_metadata)
     target_metadata = [*own, messaging_metadata]
 

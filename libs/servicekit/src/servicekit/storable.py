@@ -56,7 +56,8 @@ async def refuse_unstorable_text(request: Request) -> None:
     """App-wide dependency: 422 naming the field for text the database could not store."""
     for source in (request.path_params, request.query_params):
         for name, value in source.items():
-            if (reason := unstorable_reason(value)) is not None:
+            # A path convertor (`{id:uuid}`, `{n:int}`) hands over its value already converted.
+            if isinstance(value, str) and (reason := unstorable_reason(value)) is not None:
                 raise InvalidField(name, reason)
     body = await request.body()
     if not _SUSPECT_ESCAPE.search(body):

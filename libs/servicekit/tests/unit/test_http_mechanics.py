@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 
 import pytest
-from fastapi import FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
@@ -17,7 +17,7 @@ from servicekit.etag import IF_MATCH_PATTERN, IfMatchRequired, check_version, et
 from servicekit.openapi import complete_document, responses
 from servicekit.pagination import decode_cursor, encode_cursor
 from servicekit.problems import Conflict, InvalidField, PreconditionFailed, PreconditionRequired, Problem
-from servicekit.storable import find_unstorable
+from servicekit.storable import find_unstorable, refuse_unstorable_text
 
 
 class Thing(BaseModel):
@@ -176,6 +176,21 @@ def test_text_postgresql_cannot_store_is_found_with_its_path():
     assert find_unstorable({"name": "Østbø ✓", "n": 1, "b": True, "x": None}) is None
 
 
+def test_path_values_a_convertor_already_converted_pass_the_storable_text_check():
+    app = FastAPI(dependencies=[Depends(refuse_unstorable_text)])
+    install_problem_handlers(app)
+
+    @app.get("/things/{thing_id:uuid}/{name}")
+    async def thing(thing_id: uuid.UUID, name: str) -> str:
+        return f"{thing_id} {name}"
+
+    an_id = uuid.uuid4()
+    client = TestClient(app)
+    assert client.get(f"/things/{an_id}/x").json() == f"{an_id} x"
+    refused = client.get(f"/things/{an_id}/a%00b")
+    assert (refused.status_code, refused.json()["errors"][0]["field"]) == (422, "name")
+
+
 def test_not_sent_differs_from_null_and_is_left_out():
     @dataclasses.dataclass
     class Patch:
@@ -210,6 +225,24 @@ def test_a_405_names_every_method_the_path_takes():
     assert response.status_code == 405
     assert response.headers["content-type"] == PROBLEM_JSON
     assert response.headers["allow"] == "GET, POST"
+
+
+def test_a_405_names_the_methods_of_routes_in_included_routers_too():
+    app = an_app()
+    router = APIRouter(prefix="/v1/things")
+
+    @router.get("/export")
+    async def export() -> None:
+        return None
+
+    @router.patch("/{thing_id:uuid}")
+    async def change(thing_id: uuid.UUID) -> None:
+        return None
+
+    app.include_router(router)
+    response = TestClient(app).patch("/v1/things/export")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET"
 
 
 def test_the_completed_document_states_problems_400s_required_if_match_and_no_null_parameters():

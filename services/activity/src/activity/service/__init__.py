@@ -1,0 +1,1 @@
+"""Activity use cases: each runs in the unit of work it is given open."""

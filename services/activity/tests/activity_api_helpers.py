@@ -1,0 +1,216 @@
+"""Helpers shared by the activity service's tests (on pytest's pythonpath, hence the unique name)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import aio_pika
+import httpx
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from sqlalchemy import Table, select
+
+from contracts import Actor, EventEnvelope, EventPayload, envelope_for
+from contracts.contact import ContactCreated, ContactDeleted, ContactState
+from contracts.customer import CustomerCreated, CustomerDeleted, CustomerState, CustomerUpdated
+from servicekit.bus import Topology, declare_topology
+from servicekit.copy_tables import contact_copies, customer_copies
+from servicekit.db import SessionFactory, create_engine
+from servicekit.migrations import upgrade_database
+from servicekit.testing.consumers import eventually
+from servicekit.testing.databases import create_database, drop_database, with_database
+from servicekit.testing.infrastructure import Infrastructure
+
+CUSTOMER_SERVICE_URL = "http://customer.test"
+CONTACT_SERVICE_URL = "http://contact.test"
+
+
+def auth(token: str, **headers: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}", **headers}
+
+
+async def migrated_activity_database(infra: Infrastructure, prefix: str) -> AsyncIterator[str]:
+    """A fresh database with the activity service's migrations applied, dropped afterwards."""
+    from activity.main import MIGRATIONS  # the app is imported only where a test needs it
+
+    name = await create_database(infra.pg_admin_url, prefix)
+    url = with_database(infra.pg_admin_url, name, driver="asyncpg")
+    engine = create_engine(url)
+    await upgrade_database(engine, MIGRATIONS)
+    await engine.dispose()
+    yield url
+    await drop_database(infra.pg_admin_url, name)
+
+
+async def log(api: httpx.AsyncClient, token: str, customer_id: object, **body: object) -> dict[str, Any]:
+    """Log an activity (a note unless told otherwise) and return the answer."""
+    sent = {"kind": "note", "subject": "Called about the offer", "customer_id": str(customer_id), **body}
+    response = await api.post("/v1/activities", json=sent, headers=auth(token))
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def new_customer(customer_api: httpx.AsyncClient, token: str, **body: object) -> dict[str, Any]:
+    """A customer created in the real customer service (its event goes out on the test's exchange)."""
+    response = await customer_api.post(
+        "/v1/customers", json={"name": "Østbø Bygg AS", **body}, headers=auth(token)
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+# ---------------------------------------------------------------------------------------------------
+# Events as the customer and contact services publish them
+
+
+def a_customer(
+    office_id: str, customer_id: uuid.UUID | None = None, version: int = 1, **fields: object
+) -> CustomerState:
+    now = datetime.now(UTC)
+    values: dict[str, Any] = {
+        "id": customer_id or uuid.uuid4(),
+        "office_id": office_id,
+        "customer_number": "1001",
+        "name": f"Fjord Consult v{version}",
+        "type": "company",
+        "country": "NO",
+        "active": True,
+        "global": False,
+        "created_at": now,
+        "created_by": "someone",
+        "updated_at": now,
+        "updated_by": "someone",
+        "version": version,
+    }
+    return CustomerState.model_validate({**values, **fields})
+
+
+def a_contact(
+    office_id: str,
+    customer_id: uuid.UUID,
+    contact_id: uuid.UUID | None = None,
+    version: int = 1,
+    **fields: object,
+) -> ContactState:
+    now = datetime.now(UTC)
+    values: dict[str, Any] = {
+        "id": contact_id or uuid.uuid4(),
+        "office_id": office_id,
+        "customer_id": customer_id,
+        "first_name": "Kari",
+        "last_name": "Nordmann",
+        "active": True,
+        "created_at": now,
+        "created_by": "someone",
+        "updated_at": now,
+        "updated_by": "someone",
+        "version": version,
+    }
+    return ContactState.model_validate({**values, **fields})
+
+
+def event_of(payload: EventPayload, state: CustomerState | ContactState) -> EventEnvelope[Any]:
+    return envelope_for(
+        payload,
+        office_id=state.office_id,
+        aggregate_id=state.id,
+        aggregate_version=state.version,
+        correlation_id="test",
+        actor=Actor(kind="user", id="someone"),
+    )
+
+
+def customer_created(customer: CustomerState) -> EventEnvelope[Any]:
+    return event_of(CustomerCreated(customer=customer), customer)
+
+
+def customer_updated(customer: CustomerState) -> EventEnvelope[Any]:
+    return event_of(CustomerUpdated(customer=customer, changed_fields=["name"]), customer)
+
+
+def customer_deleted(customer: CustomerState) -> EventEnvelope[Any]:
+    return event_of(CustomerDeleted(customer=customer), customer)
+
+
+def contact_created(contact: ContactState) -> EventEnvelope[Any]:
+    return event_of(ContactCreated(contact=contact), contact)
+
+
+def contact_deleted(contact: ContactState) -> EventEnvelope[Any]:
+    return event_of(ContactDeleted(contact=contact), contact)
+
+
+async def publish_events(amqp_url: str, topology: Topology, *events: EventEnvelope[Any]) -> None:
+    """Publish events to the test's exchange as their owner's relay does (routing key = type), in order,
+    each confirmed; the same event twice is a duplicated delivery."""
+    connection = await aio_pika.connect(amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        exchange = await declare_topology(channel, topology)
+        for event in events:
+            await exchange.publish(
+                aio_pika.Message(
+                    event.model_dump_json(by_alias=True).encode(),
+                    message_id=str(event.id),
+                    content_type="application/json",
+                    delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                ),
+                routing_key=event.type,
+            )
+
+
+async def copy_version(
+    sessions: SessionFactory, table: Table, aggregate_id: uuid.UUID
+) -> tuple[int, bool] | None:
+    async with sessions() as session:
+        row = (
+            await session.execute(select(table.c.version, table.c.deleted).where(table.c.id == aggregate_id))
+        ).first()
+        return (row.version, row.deleted) if row is not None else None
+
+
+async def until_copied(
+    sessions: SessionFactory, state: CustomerState | ContactState, *, deleted: bool = False
+) -> None:
+    """Wait until the service's copy holds this version of the customer or contact."""
+    table = customer_copies if isinstance(state, CustomerState) else contact_copies
+
+    async def arrived() -> bool:
+        return await copy_version(sessions, table, state.id) == (state.version, deleted)
+
+    await eventually(arrived, within=15)
+
+
+def sessions_of(api: httpx.AsyncClient) -> SessionFactory:
+    """The session factory of the activity app behind `api`."""
+    factory: SessionFactory = api.app.state.runtime.session_factory  # type: ignore[attr-defined]
+    return factory
+
+
+# ---------------------------------------------------------------------------------------------------
+# The contact service's internal read, stood in for: it is built beside this service
+
+
+class ContactOwner:
+    """Answers `/internal/v1/contacts/{id}` as the contact service does, for the contacts given to it;
+    404 for any other. Counts the reads, so a test sees whether the copy was read through."""
+
+    def __init__(self) -> None:
+        self.contacts: dict[uuid.UUID, ContactState] = {}
+        self.reads: list[uuid.UUID] = []
+        self.broken = False
+        """When true it answers 500, as an owner that cannot answer."""
+        self.app = FastAPI()
+
+        @self.app.get("/internal/v1/contacts/{contact_id}")
+        async def read_contact(contact_id: uuid.UUID) -> JSONResponse:
+            self.reads.append(contact_id)
+            if self.broken:
+                return JSONResponse({"title": "Internal error", "status": 500}, status_code=500)
+            contact = self.contacts.get(contact_id)
+            if contact is None:
+                return JSONResponse({"title": "Not found", "status": 404}, status_code=404)
+            return JSONResponse(contact.model_dump(mode="json"))
