@@ -7,6 +7,8 @@ ever started waits in the consumer's queue instead of being unroutable.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from contracts.activity import ACTIVITY_EVENTS
 from contracts.category import CATEGORY_EVENTS
 from contracts.contact import CONTACT_EVENTS
@@ -37,6 +39,15 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     "portal": ("customer.*", "contact.*"),
 }
 """Routing-key patterns each consuming service's queue is bound to (SPEC §1)."""
+
+
+@lru_cache(maxsize=256)
+def is_subscribed(event_type: str) -> bool:
+    """Whether some service's queue is bound to this event type (an activity event, for one, has no
+    consumer yet: it is published for whoever binds to it later, such as `crm events watch`)."""
+    return any(
+        topic_matches(pattern, event_type) for patterns in SUBSCRIPTIONS.values() for pattern in patterns
+    )
 
 
 def topic_matches(pattern: str, routing_key: str) -> bool:

@@ -5,10 +5,13 @@
 - One relay per service publishes at a time (a PostgreSQL advisory lock held by its listening
   connection); other replicas stand by and take over when that connection drops. A single publisher
   keeps events of one aggregate in commit order.
-- Each batch is claimed with ``FOR UPDATE SKIP LOCKED``, published with pipelined publisher confirms and
-  the mandatory flag, and marked published in the same transaction. A row the broker refuses (nack, or
-  returned as unroutable) is kept with a back-off, and later events of the same aggregate wait for it
-  (within the batch, and in later batches through the claim query).
+- Each batch is claimed with ``FOR UPDATE SKIP LOCKED``, published with pipelined publisher confirms, and
+  marked published in the same transaction. An event some service subscribes to goes out with the
+  mandatory flag: the publisher declared every subscriber's queue, so a return means a queue is
+  missing, and a row the broker refuses (nack, or returned as unroutable) is kept with a back-off while
+  later events of the same aggregate wait for it (within the batch, and in later batches through the
+  claim query). An event nobody subscribes to yet (``contracts.routing.is_subscribed``) goes out
+  without it: nothing is lost if no queue takes it, and kept back it would fill the outbox forever.
 - If the broker goes away mid-batch, the rows not confirmed stay unpublished and go out after reconnect;
   a confirmed-but-unmarked row may go out twice, which the consumers' inbox absorbs.
 """
@@ -29,6 +32,7 @@ from aio_pika.abc import AbstractExchange
 from aio_pika.exceptions import DeliveryError
 from sqlalchemy import Row, text, update
 
+from contracts.routing import is_subscribed
 from servicekit.bus import Bus, declare_topology
 from servicekit.cancellation import wait_until_set
 from servicekit.db import SessionFactory
@@ -190,7 +194,12 @@ class OutboxRelay:
             ]
             results = await asyncio.gather(
                 *(
-                    exchange.publish(to_message(row), routing_key=row.event_type, timeout=CONFIRM_TIMEOUT_S)
+                    exchange.publish(
+                        to_message(row),
+                        routing_key=row.event_type,
+                        mandatory=is_subscribed(row.event_type),
+                        timeout=CONFIRM_TIMEOUT_S,
+                    )
                     for row in wave
                 ),
                 return_exceptions=True,

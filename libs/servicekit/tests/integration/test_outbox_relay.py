@@ -104,9 +104,27 @@ async def test_a_rolled_back_unit_of_work_publishes_nothing(
     assert len(await outbox_rows(publisher_sessions)) == 1
 
 
-async def test_an_unroutable_event_is_an_error_kept_in_the_outbox_and_holds_back_its_aggregate(
+async def test_an_event_nobody_subscribes_to_is_published_and_not_kept_back(
     infra, topology, publisher_sessions, publisher_database, record_ping, office_id
 ):
+    async with running_relay(infra, topology, publisher_sessions, publisher_database):
+        await record_ping(uuid.uuid4(), 1, "nobody", event=NobodyListens)
+        rows = await eventually(lambda: _all_published_rows(publisher_sessions))
+    assert rows[0].attempts == 0
+    assert rows[0].last_error is None
+
+
+async def _all_published_rows(sessions):
+    rows = await outbox_rows(sessions)
+    return rows if rows and all(row.published_at is not None for row in rows) else None
+
+
+async def test_an_unroutable_event_is_an_error_kept_in_the_outbox_and_holds_back_its_aggregate(
+    infra, topology, publisher_sessions, publisher_database, record_ping, office_id, monkeypatch
+):
+    # As if a subscriber's queue had vanished: the relay sends the event as mandatory, and no queue
+    # is bound to its type.
+    monkeypatch.setattr("servicekit.relay.is_subscribed", lambda event_type: True)
     stuck, other = uuid.uuid4(), uuid.uuid4()
     connection = await aio_pika.connect(infra.amqp_url)
     # Bound to customer events only: a `#` binding would make every event routable.
