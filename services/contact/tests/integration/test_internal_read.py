@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import uuid
 
+import httpx
 import pytest
 
 from contact_api_helpers import auth, create_contact, create_customer
 from contracts.contact import ContactState
 from servicekit.auth import issue_token
-from servicekit.settings import JwtSettings
+from servicekit.copy_tables import contact_copy_metadata
+from servicekit.db import create_engine
+from servicekit.local_copies import LocalCopies
+from servicekit.settings import JwtSettings, ServiceSettings
+from servicekit.testing.databases import create_database, drop_database, with_database
 
 
 @pytest.fixture
@@ -37,6 +42,49 @@ async def test_a_contact_of_any_office_is_read_through_in_its_event_form(
     missing = await api.get(f"/internal/v1/contacts/{uuid.uuid4()}", headers=auth(service_token))
     assert missing.status_code == 404
     assert missing.headers["content-type"] == "application/problem+json"
+
+
+class ActivityLikeSettings(ServiceSettings):
+    service_name: str = "activity"
+    port: int = 0
+    database_url: str = "postgresql+asyncpg://unused/unused"
+    contact_service_url: str = "http://contact"
+
+
+async def test_a_consuming_service_reads_a_missing_contact_through_the_kit_and_keeps_it(
+    api, customer_api, make_token, office_id, infra
+):
+    token = make_token("manager")
+    customer = await create_customer(customer_api, token)
+    contact = (
+        await create_contact(api, token, customer["id"], email="kari@bygg.no", phone="41234567")
+    ).json()
+    # Another service's database with the kit's contact copy, and its LocalCopies reaching this app.
+    name = await create_database(infra.pg_admin_url, "contact_reader")
+    engine = create_engine(with_database(infra.pg_admin_url, name, driver="asyncpg"))
+    copies = LocalCopies(
+        ActivityLikeSettings(), client=httpx.AsyncClient(transport=httpx.ASGITransport(app=api.app))
+    )
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(contact_copy_metadata.create_all)
+        async with engine.connect() as session, session.begin():
+            row = await copies.contact(session, uuid.UUID(contact["id"]), office_id)
+            elsewhere = await copies.contact(session, uuid.UUID(contact["id"]), "another-office")
+            unknown = await copies.contact(session, uuid.uuid4(), office_id)
+    finally:
+        await copies.close()
+        await engine.dispose()
+        await drop_database(infra.pg_admin_url, name)
+    assert row is not None
+    assert (row.customer_id, row.email, row.phone, row.version) == (
+        uuid.UUID(customer["id"]),
+        "kari@bygg.no",
+        "+4741234567",
+        1,
+    )
+    assert elsewhere is None
+    assert unknown is None
 
 
 async def test_the_bulk_read_pages_through_one_customer_in_id_order_inactive_ones_included(
