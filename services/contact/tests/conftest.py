@@ -12,12 +12,10 @@ import pytest
 
 from contact.config import Settings
 from contact_api_helpers import migrated_contact_database
-from contracts.routing import SUBSCRIPTIONS
 from customer.config import Settings as CustomerSettings
 from customer_api_helpers import migrated_customer_database
 from servicekit.bus import Topology
 from servicekit.local_copies import LocalCopies
-from servicekit.subscriptions import SubscriptionMismatch
 from servicekit.testing.infrastructure import Infrastructure
 
 
@@ -58,19 +56,11 @@ def customer_settings(customer_database: str, infra: Infrastructure, topology: T
 
 
 @pytest.fixture
-async def customer_api(
-    customer_settings: CustomerSettings, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[httpx.AsyncClient]:
+async def customer_api(customer_settings: CustomerSettings) -> AsyncIterator[httpx.AsyncClient]:
     """The customer service in this process, its relay publishing to the test's exchange."""
     from customer.main import create_app
 
-    try:
-        app = create_app(customer_settings)
-    except SubscriptionMismatch:
-        # The routing already subscribes the customer service to contact.*, but its consumer of them
-        # (issue 9, point 3) is not built yet, so it refuses to start; here it runs as a publisher only.
-        monkeypatch.delitem(SUBSCRIPTIONS, "customer")
-        app = create_app(customer_settings)
+    app = create_app(customer_settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://customer") as client:

@@ -8,12 +8,10 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
-import aio_pika
 import httpx
 
-from contracts import Actor, EventEnvelope, EventPayload, envelope_for
+from contracts import Actor, EventPayload, envelope_for
 from contracts.customer import CustomerState
-from servicekit.bus import Topology, declare_topology
 from servicekit.db import create_engine
 from servicekit.migrations import upgrade_database
 from servicekit.testing.databases import create_database, drop_database, with_database
@@ -93,8 +91,10 @@ def customer_state(office_id: str, customer_id: uuid.UUID, version: int, **field
     return CustomerState.model_validate({**values, **fields})
 
 
-def customer_event(payload: EventPayload, customer: CustomerState) -> EventEnvelope[Any]:
-    return envelope_for(
+def customer_event(payload: EventPayload, customer: CustomerState) -> dict[str, Any]:
+    """A customer.* event as the customer service's relay publishes it (for
+    `servicekit.testing.messages.publish`, which routes it by its type)."""
+    envelope = envelope_for(
         payload,
         office_id=customer.office_id,
         aggregate_id=customer.id,
@@ -102,29 +102,4 @@ def customer_event(payload: EventPayload, customer: CustomerState) -> EventEnvel
         correlation_id=f"test-{uuid.uuid4().hex[:8]}",
         actor=Actor(kind="user", id="user-1", name="Test User"),
     )
-
-
-async def publish_events(
-    amqp_url: str, topology: Topology, *events: EventEnvelope[Any] | dict[str, Any]
-) -> None:
-    """Publish events to the test's exchange as the relay does (routing key = type), in this order, each
-    confirmed: to deliver one twice, or out of order, pass it so."""
-    connection = await aio_pika.connect(amqp_url)
-    async with connection:
-        channel = await connection.channel()
-        exchange = await declare_topology(channel, topology)
-        for event in events:
-            if isinstance(event, dict):  # as an EventListener received it
-                raw, event_type, event_id = json.dumps(event).encode(), event["type"], event["id"]
-            else:
-                raw = event.model_dump_json(by_alias=True).encode()
-                event_type, event_id = event.type, str(event.id)
-            await exchange.publish(
-                aio_pika.Message(
-                    raw,
-                    message_id=event_id,
-                    content_type="application/json",
-                    delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-                ),
-                routing_key=event_type,
-            )
+    return dict(json.loads(envelope.model_dump_json(by_alias=True)))
