@@ -13,8 +13,8 @@
 
 set -euo pipefail
 
-# Services started by this script, in start order. Later: contact search portal.
-SERVICES="customer activity"
+# Services started by this script, in start order. Later: search portal.
+SERVICES="customer contact activity"
 
 LOG_PREFIX="up"
 # shellcheck source=scripts/infra/lib.sh

@@ -1,0 +1,1 @@
+"""The contact service: its app and its command line (`contact-service serve|migrate`)."""

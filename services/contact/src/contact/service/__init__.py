@@ -1,0 +1,1 @@
+"""Contact use cases: each runs in the unit of work it is given open, and never commits it."""
