@@ -9,8 +9,6 @@ from typing import Any
 
 import aio_pika
 import httpx
-from fastapi import FastAPI
-from fastapi.responses import JSONResponse
 from sqlalchemy import Table, select
 
 from contracts import Actor, EventEnvelope, EventPayload, envelope_for
@@ -188,29 +186,3 @@ def sessions_of(api: httpx.AsyncClient) -> SessionFactory:
     """The session factory of the activity app behind `api`."""
     factory: SessionFactory = api.app.state.runtime.session_factory  # type: ignore[attr-defined]
     return factory
-
-
-# ---------------------------------------------------------------------------------------------------
-# The contact service's internal read, stood in for: it is built beside this service
-
-
-class ContactOwner:
-    """Answers `/internal/v1/contacts/{id}` as the contact service does, for the contacts given to it;
-    404 for any other. Counts the reads, so a test sees whether the copy was read through."""
-
-    def __init__(self) -> None:
-        self.contacts: dict[uuid.UUID, ContactState] = {}
-        self.reads: list[uuid.UUID] = []
-        self.broken = False
-        """When true it answers 500, as an owner that cannot answer."""
-        self.app = FastAPI()
-
-        @self.app.get("/internal/v1/contacts/{contact_id}")
-        async def read_contact(contact_id: uuid.UUID) -> JSONResponse:
-            self.reads.append(contact_id)
-            if self.broken:
-                return JSONResponse({"title": "Internal error", "status": 500}, status_code=500)
-            contact = self.contacts.get(contact_id)
-            if contact is None:
-                return JSONResponse({"title": "Not found", "status": 404}, status_code=404)
-            return JSONResponse(contact.model_dump(mode="json"))

@@ -12,15 +12,13 @@ from activity.config import Settings
 from activity_api_helpers import (
     CONTACT_SERVICE_URL,
     CUSTOMER_SERVICE_URL,
-    ContactOwner,
     migrated_activity_database,
 )
-from contracts.routing import SUBSCRIPTIONS
 from customer_api_helpers import migrated_customer_database
 from servicekit.bus import Topology
-from servicekit.local_copies import LocalCopies
-from servicekit.subscriptions import SubscriptionMismatch
 from servicekit.testing.infrastructure import Infrastructure
+from servicekit.testing.owners import StandInOwner, read_owners_through
+from servicekit.testing.services import running_in_process, settings_for_tests
 
 
 @pytest.fixture(scope="session")
@@ -35,27 +33,9 @@ async def customer_service_database(infra: Infrastructure) -> AsyncIterator[str]
         yield url
 
 
-def _test_settings(
-    settings_class: type, database_url: str, infra: Infrastructure, topology: Topology, **more: object
-):
-    return settings_class(
-        environment="test",
-        database_url=database_url,
-        amqp_url=infra.amqp_url,
-        bus_exchange=topology.exchange,
-        bus_queue_type=topology.queue_type,
-        consumer_retry_delays_ms=list(topology.retry_delays_ms),
-        consumer_max_attempts=topology.max_attempts,
-        migrate_on_start=False,
-        outbox_poll_interval_s=0.2,
-        log_json=False,
-        **more,
-    )
-
-
 @pytest.fixture
 def settings(activity_database: str, infra: Infrastructure, topology: Topology) -> Settings:
-    return _test_settings(
+    return settings_for_tests(
         Settings,
         activity_database,
         infra,
@@ -67,53 +47,33 @@ def settings(activity_database: str, infra: Infrastructure, topology: Topology) 
 
 @pytest.fixture
 async def customer_api(
-    customer_service_database: str, infra: Infrastructure, topology: Topology, monkeypatch: pytest.MonkeyPatch
+    customer_service_database: str, infra: Infrastructure, topology: Topology
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The real customer service in this process, publishing customer.* on the test's exchange."""
     from customer.config import Settings as CustomerSettings
     from customer.main import create_app as create_customer_app
 
-    settings = _test_settings(CustomerSettings, customer_service_database, infra, topology)
-    try:
-        app = create_customer_app(settings)
-    except SubscriptionMismatch:
-        # The customer service is subscribed to contact.* before it has handlers for them (issue 9,
-        # point 3, built beside this service); until then it runs here as the publisher it is.
-        monkeypatch.setitem(SUBSCRIPTIONS, "customer", ())
-        app = create_customer_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url=CUSTOMER_SERVICE_URL) as client:
-            client.app = app  # type: ignore[attr-defined]
-            yield client
+    settings = settings_for_tests(CustomerSettings, customer_service_database, infra, topology)
+    async with running_in_process(create_customer_app(settings), CUSTOMER_SERVICE_URL) as client:
+        yield client
 
 
 @pytest.fixture
-def contact_owner() -> ContactOwner:
-    return ContactOwner()
+def contact_owner() -> StandInOwner:
+    """Stands in for the contact service's internal read: knows the contacts a test gives it."""
+    return StandInOwner("contact")
 
 
 @pytest.fixture
 async def api(
-    settings: Settings, customer_api: httpx.AsyncClient, contact_owner: ContactOwner
+    settings: Settings, customer_api: httpx.AsyncClient, contact_owner: StandInOwner
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The activity service in this process, with its relay and its consumer running, reached over ASGI;
     a customer or contact missing from its copies is read from the real customer service and the
     contact stand-in."""
     from activity.main import create_app
 
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        runtime = app.state.runtime
-        await runtime.copies.close()
-        owners = httpx.AsyncClient(
-            mounts={
-                CUSTOMER_SERVICE_URL: httpx.ASGITransport(app=customer_api.app),  # type: ignore[attr-defined]
-                CONTACT_SERVICE_URL: httpx.ASGITransport(app=contact_owner.app),
-            }
-        )
-        runtime.copies = LocalCopies(settings, client=owners)
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://activity") as client:
-            client.app = app  # type: ignore[attr-defined]
-            yield client
+    async with running_in_process(create_app(settings), "http://activity") as client:
+        owners = {CUSTOMER_SERVICE_URL: customer_api.app, CONTACT_SERVICE_URL: contact_owner.app}  # type: ignore[attr-defined]
+        await read_owners_through(client.app, owners)  # type: ignore[attr-defined]
+        yield client

@@ -15,8 +15,9 @@ from contact_api_helpers import migrated_contact_database
 from customer.config import Settings as CustomerSettings
 from customer_api_helpers import migrated_customer_database
 from servicekit.bus import Topology
-from servicekit.local_copies import LocalCopies
 from servicekit.testing.infrastructure import Infrastructure
+from servicekit.testing.owners import read_owners_through
+from servicekit.testing.services import running_in_process, settings_for_tests
 
 
 @pytest.fixture(scope="session")
@@ -31,28 +32,14 @@ async def customer_database(infra: Infrastructure) -> AsyncIterator[str]:
         yield url
 
 
-def _test_settings(infra: Infrastructure, topology: Topology) -> dict[str, object]:
-    return {
-        "environment": "test",
-        "amqp_url": infra.amqp_url,
-        "bus_exchange": topology.exchange,
-        "bus_queue_type": topology.queue_type,
-        "consumer_retry_delays_ms": list(topology.retry_delays_ms),
-        "consumer_max_attempts": topology.max_attempts,
-        "migrate_on_start": False,
-        "outbox_poll_interval_s": 0.2,
-        "log_json": False,
-    }
-
-
 @pytest.fixture
 def settings(contact_database: str, infra: Infrastructure, topology: Topology) -> Settings:
-    return Settings(database_url=contact_database, **_test_settings(infra, topology))
+    return settings_for_tests(Settings, contact_database, infra, topology)
 
 
 @pytest.fixture
 def customer_settings(customer_database: str, infra: Infrastructure, topology: Topology) -> CustomerSettings:
-    return CustomerSettings(database_url=customer_database, **_test_settings(infra, topology))
+    return settings_for_tests(CustomerSettings, customer_database, infra, topology)
 
 
 @pytest.fixture
@@ -60,29 +47,20 @@ async def customer_api(customer_settings: CustomerSettings) -> AsyncIterator[htt
     """The customer service in this process, its relay publishing to the test's exchange."""
     from customer.main import create_app
 
-    app = create_app(customer_settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://customer") as client:
-            client.app = app  # type: ignore[attr-defined]
-            yield client
+    async with running_in_process(create_app(customer_settings), "http://customer") as client:
+        yield client
 
 
 @pytest.fixture
-async def api(settings: Settings, customer_api: httpx.AsyncClient) -> AsyncIterator[httpx.AsyncClient]:
+async def api(
+    settings: Settings, customer_settings: CustomerSettings, customer_api: httpx.AsyncClient
+) -> AsyncIterator[httpx.AsyncClient]:
     """The contact service in this process, with its relay and its consumer running, reached over ASGI; a
-    customer missing from its copy is read from the customer service above."""
+    customer missing from its copy is read from the customer service above, and a contact missing from
+    the customer service's copy from this one."""
     from contact.main import create_app
 
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        runtime = app.state.runtime
-        await runtime.copies.close()
-        owner = httpx.ASGITransport(app=customer_api.app)  # type: ignore[attr-defined]
-        runtime.copies = LocalCopies(
-            settings, client=httpx.AsyncClient(transport=owner, base_url=settings.customer_service_url)
-        )
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://contact") as client:
-            client.app = app  # type: ignore[attr-defined]
-            yield client
+    async with running_in_process(create_app(settings), "http://contact") as client:
+        await read_owners_through(client.app, {settings.customer_service_url: customer_api.app})  # type: ignore[attr-defined]
+        await read_owners_through(customer_api.app, {customer_settings.contact_service_url: client.app})  # type: ignore[attr-defined]
+        yield client

@@ -11,6 +11,8 @@ from customer.config import Settings
 from customer_api_helpers import migrated_customer_database
 from servicekit.bus import Topology
 from servicekit.testing.infrastructure import Infrastructure
+from servicekit.testing.owners import StandInOwner, read_owners_through
+from servicekit.testing.services import running_in_process, settings_for_tests
 
 
 @pytest.fixture(scope="session")
@@ -21,28 +23,21 @@ async def customer_database(infra: Infrastructure) -> AsyncIterator[str]:
 
 @pytest.fixture
 def settings(customer_database: str, infra: Infrastructure, topology: Topology) -> Settings:
-    return Settings(
-        environment="test",
-        database_url=customer_database,
-        amqp_url=infra.amqp_url,
-        bus_exchange=topology.exchange,
-        bus_queue_type=topology.queue_type,
-        consumer_retry_delays_ms=list(topology.retry_delays_ms),
-        consumer_max_attempts=topology.max_attempts,
-        migrate_on_start=False,
-        outbox_poll_interval_s=0.2,
-        log_json=False,
-    )
+    return settings_for_tests(Settings, customer_database, infra, topology)
 
 
 @pytest.fixture
-async def api(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    """The customer service in this process, with its outbox relay running, reached over ASGI."""
+def contact_owner() -> StandInOwner:
+    """Stands in for the contact service's internal read: knows the contacts a test gives it."""
+    return StandInOwner("contact")
+
+
+@pytest.fixture
+async def api(settings: Settings, contact_owner: StandInOwner) -> AsyncIterator[httpx.AsyncClient]:
+    """The customer service in this process, with its outbox relay and its contact.* consumer running,
+    reached over ASGI; a contact missing from its copy is asked of `contact_owner`."""
     from customer.main import create_app
 
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://customer") as client:
-            client.app = app  # type: ignore[attr-defined]
-            yield client
+    async with running_in_process(create_app(settings), "http://customer") as client:
+        await read_owners_through(client.app, {settings.contact_service_url: contact_owner.app})  # type: ignore[attr-defined]
+        yield client

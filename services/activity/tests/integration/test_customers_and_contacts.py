@@ -162,7 +162,7 @@ async def test_a_contact_whose_event_has_not_arrived_is_read_once_from_the_conta
 ):
     customer, *_ = customer_with_contacts
     newcomer = a_contact(office_id, customer.id)
-    contact_owner.contacts[newcomer.id] = newcomer
+    contact_owner.states[newcomer.id] = newcomer
     token = make_token("manager")
     for _ in range(2):
         await log(api, token, customer.id, contact_ids=[str(newcomer.id)])

@@ -24,6 +24,9 @@ RULES_BEYOND_SCHEMA = (
     "customer_number_min_length",
     "customer_number_max_length",
     "options",
+    # An address names a contact of its customer, which the contact service must know.
+    "contact_id",
+    "addresses.*.contact_id",
 )
 """Fields whose 422 for schema-valid data is a rule no JSON Schema states (see servicekit.testing.fuzzing)."""
 
