@@ -10,15 +10,19 @@ stores it the same way, so a contact created a moment after its customer works.
 
 Reason: every consumer of customers needs exactly this, and a second copy of it would drift. A service
 reacts to a change of a copy (the contact service deleting a deleted customer's contacts) with the
-``on_change`` callback of ``copy_handlers``; it is called only when the event changed the copy, so it
+``on_change`` callback of ``copy_handlers``; it is called only when an event changed the copy, so it
 runs once per aggregate version however often the event is delivered.
+
+The handlers are one batch handler (``CopyKeeper``): a consumed batch is stored with one statement, in
+which each aggregate's newest event of the batch stands for its older ones (they would be overwritten at
+once), and ``on_change`` sees that newest event.
 """
 
 from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -32,9 +36,9 @@ from contracts.contact import ContactState
 from contracts.customer import CustomerState
 from contracts.routing import EVENT_TYPES
 from servicekit.auth import issue_service_token
-from servicekit.copies import store_if_newer
+from servicekit.copies import store_if_newer, upsert_if_newer
 from servicekit.copy_tables import contact_copies, customer_copies
-from servicekit.handlers import EventHandler
+from servicekit.handlers import ALL_APPLIED, BatchOutcome, Handler
 from servicekit.problems import ServiceUnavailable
 from servicekit.settings import ServiceSettings
 from servicekit.unit_of_work import UnitOfWork
@@ -113,22 +117,48 @@ async def store_state(
     return await store_if_newer(session, copied.table, row, key="id", version="version")
 
 
-def copy_handlers(
-    copied: CopiedAggregate[Any], *, on_change: OnChange | None = None
-) -> dict[str, EventHandler]:
-    """Handlers for every event type of the copied aggregate: each keeps the copy, then calls
-    `on_change` when the event changed it (never for a stale or already-applied version)."""
+class CopyKeeper:
+    """The batch handler of a copied aggregate's events (see ``servicekit.handlers``): one statement
+    stores a whole batch, so a consumer of customers pays a round trip per batch, not per event."""
 
-    async def keep_copy(event: EventEnvelope[Any], uow: UnitOfWork) -> None:
-        state = getattr(event.payload, copied.kind)
-        deleted = event.type.endswith(".deleted")
-        changed = await store_state(
-            uow.session, copied, state, version=event.aggregate_version, deleted=deleted
+    def __init__(self, copied: CopiedAggregate[Any], on_change: OnChange | None) -> None:
+        self.copied = copied
+        self.on_change = on_change
+
+    async def apply_batch(self, events: Sequence[EventEnvelope[Any]], uow: UnitOfWork) -> BatchOutcome:
+        # Only each aggregate's newest event of the batch can change the copy (one statement cannot
+        # write a row twice, and the older versions would be overwritten at once anyway).
+        newest: dict[uuid.UUID, EventEnvelope[Any]] = {}
+        for event in events:
+            held = newest.get(event.aggregate_id)
+            if held is None or event.aggregate_version > held.aggregate_version:
+                newest[event.aggregate_id] = event
+        rows = [self._row(event) for event in newest.values()]
+        statement = upsert_if_newer(self.copied.table, key="id", version="version").returning(
+            self.copied.table.c.id
         )
-        if changed and on_change is not None:
-            await on_change(CopyChange(event, state, deleted), uow)
+        changed = set((await uow.session.execute(statement, rows)).scalars())
+        if self.on_change is not None:
+            for event in newest.values():
+                if event.aggregate_id in changed:
+                    uow.handling(event)
+                    state = getattr(event.payload, self.copied.kind)
+                    await self.on_change(CopyChange(event, state, _is_deletion(event)), uow)
+        return ALL_APPLIED
 
-    return dict.fromkeys(copied.event_types, keep_copy)
+    def _row(self, event: EventEnvelope[Any]) -> dict[str, Any]:
+        state = getattr(event.payload, self.copied.kind)
+        return self.copied.row(state, version=event.aggregate_version, deleted=_is_deletion(event))
+
+
+def _is_deletion(event: EventEnvelope[Any]) -> bool:
+    return event.type.endswith(".deleted")
+
+
+def copy_handlers(copied: CopiedAggregate[Any], *, on_change: OnChange | None = None) -> dict[str, Handler]:
+    """The handler of every event type of the copied aggregate: it keeps the copy, then calls
+    `on_change` for each event that changed it (never for a stale or already-applied version)."""
+    return dict.fromkeys(copied.event_types, CopyKeeper(copied, on_change))
 
 
 class LocalCopies:

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from sqlalchemy import event as sqlalchemy_events
 
 from contracts import Actor
 from contracts.customer import (
@@ -80,7 +81,7 @@ async def apply(sessions, handlers, *events) -> None:
             sessions, service_name="copier", actor=Actor(kind="service", id="t"), correlation_id="c"
         )
         async with uow:
-            await handlers[event.type](event, uow)
+            await handlers[event.type].apply_batch([event], uow)
             await uow.commit()
 
 
@@ -113,6 +114,32 @@ async def test_events_out_of_order_and_twice_leave_the_newest_state_and_react_on
     row = await lookup(sessions, copies, customer_id, office_id)
     assert (row.name, row.version) == ("Fjord Consult v3", 3)
     assert reactions.seen == [(3, False)]
+
+
+async def test_a_batch_is_stored_in_one_statement_with_each_aggregates_newest_event(sessions, office_id):
+    reactions = Reactions()
+    [keeper] = set(copy_handlers(CUSTOMERS, on_change=reactions).values())
+    renamed, dropped = uuid.uuid4(), uuid.uuid4()
+    batch = [
+        created(a_customer(office_id, renamed, 1)),
+        updated(a_customer(office_id, renamed, 3)),
+        created(a_customer(office_id, dropped, 1)),
+        updated(a_customer(office_id, renamed, 2)),
+        deleted(a_customer(office_id, dropped, 2)),
+    ]
+    statements: list[str] = []
+    uow = UnitOfWork(sessions, service_name="copier", actor=Actor(kind="service", id="t"), correlation_id="c")
+    async with uow:
+        sqlalchemy_events.listen(
+            uow.session.sync_connection, "before_cursor_execute", lambda *a: statements.append(a[2])
+        )
+        await keeper.apply_batch(batch, uow)
+        await uow.commit()
+    copies = LocalCopies(CopySettings(), owner_answering({}, []))
+    assert (await lookup(sessions, copies, renamed, office_id)).version == 3
+    assert await lookup(sessions, copies, dropped, office_id) is None
+    assert reactions.seen == [(3, False), (2, True)]
+    assert len(statements) == 1
 
 
 async def test_a_deletion_stays_when_older_events_arrive_after_it(sessions, office_id):
