@@ -1,0 +1,119 @@
+"""Answering searches: the query of `search.service.queries` run on the index, its hits, facets and
+the cursor to the next page.
+
+The cursor (`next`) carries the sort it was made for and the last hit's sort values; handed back with
+another sort, or edited, it is a 422 naming `cursor`, never a 500.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from search.adapters.opensearch import BadSearchRequest, SearchIndex
+from search.service.queries import FACETS, Filters, Sort, effective_sort, search_body, suggest_body
+from servicekit.pagination import decode_cursor, encode_cursor
+from servicekit.problems import InvalidField
+
+
+@dataclass(frozen=True)
+class Found:
+    items: list[dict[str, Any]]
+    total: int
+    facets: dict[str, list[dict[str, Any]]]
+    next: str | None
+
+
+def _after(cursor: str | None, sort: Sort) -> list[Any] | None:
+    if not cursor:
+        return None
+    made_for, values = decode_cursor(cursor, [str, str])
+    try:
+        position = json.loads(values)
+    except ValueError:
+        position = None
+    if made_for != sort or not isinstance(position, list) or len(position) != 2:
+        raise InvalidField("cursor", "is not a cursor of this search and sort")
+    if not all(value is None or isinstance(value, str | int | float) for value in position):
+        raise InvalidField("cursor", "is not a cursor of this search and sort")
+    return position
+
+
+def _item(hit: dict[str, Any]) -> dict[str, Any]:
+    source = hit["_source"]
+    return {
+        "id": source["id"],
+        "customer_number": source.get("customer_number"),
+        "name": source["name"],
+        "active": source["active"],
+        "type": source["type"],
+        "city": source.get("city"),
+        "country": source.get("country"),
+        "score": hit.get("_score") or 0.0,
+        "highlight": hit.get("highlight", {}),
+    }
+
+
+def _facets(aggregations: dict[str, Any], category_names: dict[str, str]) -> dict[str, list[dict[str, Any]]]:
+    facets: dict[str, list[dict[str, Any]]] = {}
+    for name in FACETS:
+        buckets = aggregations.get(name, {}).get("buckets", [])
+        facets[name] = [
+            {
+                "value": str(bucket.get("key_as_string", bucket["key"])),
+                "label": category_names.get(str(bucket["key"])) if name == "category" else None,
+                "count": bucket["doc_count"],
+            }
+            for bucket in buckets
+        ]
+    return facets
+
+
+async def search_customers(
+    index: SearchIndex,
+    office_id: str,
+    text: str | None,
+    filters: Filters,
+    *,
+    sort: Sort,
+    limit: int,
+    cursor: str | None,
+    category_names: Any,
+) -> Found:
+    """One page of the office's customers matching `text`; `category_names(ids)` names facet values."""
+    sort = effective_sort(text, sort)
+    after = _after(cursor, sort)
+    body = search_body(text, office_id, filters, sort=sort, size=limit, after=after)
+    try:
+        answer = await index.search(body)
+    except BadSearchRequest:
+        if after is not None:
+            raise InvalidField("cursor", "is not a cursor of this search and sort") from None
+        raise
+    hits = answer["hits"]["hits"]
+    aggregations = answer.get("aggregations", {})
+    category_ids = [str(b["key"]) for b in aggregations.get("category", {}).get("buckets", [])]
+    names = await category_names(category_ids) if category_ids else {}
+    following = None
+    if len(hits) == limit:
+        following = encode_cursor([sort, json.dumps(hits[-1]["sort"])])
+    return Found(
+        items=[_item(hit) for hit in hits],
+        total=answer["hits"]["total"]["value"],
+        facets=_facets(aggregations, names),
+        next=following,
+    )
+
+
+async def suggest(index: SearchIndex, office_id: str, text: str, limit: int) -> list[dict[str, Any]]:
+    answer = await index.search(suggest_body(text, office_id, limit))
+    return [
+        {
+            "id": hit["_source"]["id"],
+            "name": hit["_source"]["name"],
+            "customer_number": hit["_source"].get("customer_number"),
+            "active": hit["_source"]["active"],
+        }
+        for hit in answer["hits"]["hits"]
+    ]
