@@ -111,10 +111,11 @@ class SearchIndex:
         return answer
 
     async def refresh(self) -> None:
+        await self.ensure()
         await self.call("indices.refresh", index=self.alias)
 
     async def ping(self) -> None:
-        await self.call("cluster.health", params={"timeout": "2s"})
+        await self.call("cluster.health")
 
     async def drop(self) -> None:
         """Remove the index and its alias (tests, and after a rebuild moved the alias)."""
