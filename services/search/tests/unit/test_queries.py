@@ -41,3 +41,14 @@ def test_every_query_is_limited_to_the_office_and_global_customers():
 def test_without_text_relevance_means_by_name():
     body = search_body(None, "office-1", Filters(), sort="relevance", size=20, after=None)
     assert next(iter(body["sort"][0])) == "name.sort"
+
+
+def test_typo_tolerance_is_only_in_the_second_request():
+    first = json.dumps(
+        search_body("fjordkarft", "office-1", Filters(), sort="relevance", size=20, after=None)
+    )
+    second = json.dumps(
+        search_body("fjordkarft", "office-1", Filters(), sort="relevance", size=20, after=None, fuzzy=True)
+    )
+    assert "fuzziness" not in first
+    assert "fuzziness" in second

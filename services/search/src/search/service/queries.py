@@ -9,7 +9,9 @@ How one input is looked up (all clauses in one `bool`, any may match):
 - as an e-mail, when it looks like one: exact, then as a prefix;
 - as words: BM25 over the name (weighted most), contact names, e-mail parts and everything else
   (`text`, every field copied into one), folded and transliterated; every word as a prefix
-  (constant-scored edge n-grams, cheap); and typo-tolerant (fuzzy) at a low weight.
+  (constant-scored edge n-grams on fields without norms or positions, cheap); typo-tolerant (fuzzy)
+  at a low weight only in a second request, made when the first finds fewer than `FEW_HITS`: fuzzy
+  clauses cost most on broad terms, and a query that already finds its customer needs none.
 Every query is filtered to the caller's office, global customers included.
 """
 
@@ -30,6 +32,7 @@ SORTS: dict[str, list[dict[str, Any]]] = {
     "updated": [{"updated_at": {"order": "desc"}}, {"id": {"order": "asc"}}],
 }
 
+FEW_HITS = 5
 MAX_WORDS = 8
 """Words beyond these are ignored: a query stays a few dozen clauses whatever is pasted into it."""
 
@@ -130,10 +133,10 @@ def email_clauses(text: str) -> list[dict[str, Any]]:
     ]
 
 
-def word_clauses(words: str) -> list[dict[str, Any]]:
+def word_clauses(words: str, *, fuzzy: bool = False) -> list[dict[str, Any]]:
     if not words:
         return []
-    return [
+    clauses = [
         {
             "multi_match": {
                 "query": words,
@@ -154,6 +157,11 @@ def word_clauses(words: str) -> list[dict[str, Any]]:
         _constant({"match": {"name.translit_prefix": {"query": words, "operator": "and"}}}, 3.0),
         _constant({"match": {"text.prefix": {"query": words, "operator": "and"}}}, 1.5),
         _constant({"match": {"text.translit_prefix": {"query": words, "operator": "and"}}}, 1.5),
+    ]
+    if not fuzzy:
+        return clauses
+    return [
+        *clauses,
         {
             "match": {
                 "name": {
@@ -179,9 +187,9 @@ def word_clauses(words: str) -> list[dict[str, Any]]:
     ]
 
 
-def text_query(text: str) -> dict[str, Any] | None:
+def text_query(text: str, *, fuzzy: bool = False) -> dict[str, Any] | None:
     """The scoring part for a typed text; None when nothing in it can be looked up."""
-    clauses = [*number_clauses(text), *email_clauses(text), *word_clauses(words_of(text))]
+    clauses = [*number_clauses(text), *email_clauses(text), *word_clauses(words_of(text), fuzzy=fuzzy)]
     if not clauses:
         return None
     return {"bool": {"should": clauses, "minimum_should_match": 1}}
@@ -200,11 +208,12 @@ def search_body(
     sort: Sort,
     size: int,
     after: list[Any] | None,
+    fuzzy: bool = False,
 ) -> dict[str, Any]:
-    """The search request of `GET /v1/search/customers`."""
+    """The search request of `GET /v1/search/customers`; `fuzzy` adds the typo-tolerant clauses."""
     scoring: dict[str, Any] = {"match_all": {}}
     if text and text.strip():
-        scoring = text_query(text) or {"match_none": {}}
+        scoring = text_query(text, fuzzy=fuzzy) or {"match_none": {}}
     body: dict[str, Any] = {
         "size": size,
         "track_total_hits": True,

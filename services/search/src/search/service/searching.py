@@ -12,7 +12,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from search.adapters.opensearch import BadSearchRequest, SearchIndex
-from search.service.queries import FACETS, Filters, Sort, effective_sort, search_body, suggest_body
+from search.service.queries import (
+    FACETS,
+    FEW_HITS,
+    Filters,
+    Sort,
+    effective_sort,
+    search_body,
+    suggest_body,
+    words_of,
+)
 from servicekit.pagination import decode_cursor, encode_cursor
 from servicekit.problems import InvalidField
 
@@ -25,19 +34,25 @@ class Found:
     next: str | None
 
 
-def _after(cursor: str | None, sort: Sort) -> list[Any] | None:
+FUZZY_MARK = "~"
+"""Appended to the sort in a cursor made by the typo-tolerant request, so its next pages use it too."""
+
+
+def _after(cursor: str | None, sort: Sort) -> tuple[list[Any] | None, bool]:
+    """The position to continue after, and whether the pages before it were found typo-tolerantly."""
     if not cursor:
-        return None
+        return None, False
     made_for, values = decode_cursor(cursor, [str, str])
+    fuzzy = made_for.endswith(FUZZY_MARK)
     try:
         position = json.loads(values)
     except ValueError:
         position = None
-    if made_for != sort or not isinstance(position, list) or len(position) != 2:
+    if made_for.removesuffix(FUZZY_MARK) != sort or not isinstance(position, list) or len(position) != 2:
         raise InvalidField("cursor", "is not a cursor of this search and sort")
     if not all(value is None or isinstance(value, str | int | float) for value in position):
         raise InvalidField("cursor", "is not a cursor of this search and sort")
-    return position
+    return position, fuzzy
 
 
 def _item(hit: dict[str, Any]) -> dict[str, Any]:
@@ -83,10 +98,21 @@ async def search_customers(
 ) -> Found:
     """One page of the office's customers matching `text`; `category_names(ids)` names facet values."""
     sort = effective_sort(text, sort)
-    after = _after(cursor, sort)
-    body = search_body(text, office_id, filters, sort=sort, size=limit, after=after)
+    after, fuzzy = _after(cursor, sort)
     try:
-        answer = await index.search(body)
+        answer = await index.search(
+            search_body(text, office_id, filters, sort=sort, size=limit, after=after, fuzzy=fuzzy)
+        )
+        if (
+            after is None
+            and not fuzzy
+            and words_of(text or "")
+            and answer["hits"]["total"]["value"] < FEW_HITS
+        ):
+            fuzzy = True  # few hits: maybe a typo; ask again, typo-tolerant
+            answer = await index.search(
+                search_body(text, office_id, filters, sort=sort, size=limit, after=None, fuzzy=True)
+            )
     except BadSearchRequest:
         if after is not None:
             raise InvalidField("cursor", "is not a cursor of this search and sort") from None
@@ -97,7 +123,7 @@ async def search_customers(
     names = await category_names(category_ids) if category_ids else {}
     following = None
     if len(hits) == limit:
-        following = encode_cursor([sort, json.dumps(hits[-1]["sort"])])
+        following = encode_cursor([sort + (FUZZY_MARK if fuzzy else ""), json.dumps(hits[-1]["sort"])])
     return Found(
         items=[_item(hit) for hit in hits],
         total=answer["hits"]["total"]["value"],

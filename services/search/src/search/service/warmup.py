@@ -64,6 +64,8 @@ class Warmup:
                 await self.index.search(suggest_body(text, WARMUP_OFFICE, 5))
             else:
                 sort: Sort = "relevance" if number % 4 else "name"
-                await self.index.search(
-                    search_body(text, WARMUP_OFFICE, Filters(), sort=sort, size=20, after=None)
+                fuzzy = number % 2 == 0  # the typo-tolerant second request warms too
+                body = search_body(
+                    text, WARMUP_OFFICE, Filters(), sort=sort, size=20, after=None, fuzzy=fuzzy
                 )
+                await self.index.search(body)
