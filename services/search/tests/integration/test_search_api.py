@@ -174,6 +174,28 @@ async def test_an_office_sees_its_own_and_global_customers_only(api, register, m
     assert await ids_found(api, make_token("viewer", office=OTHER_OFFICE), "Sjoberg") == []
 
 
+async def test_a_global_customers_contacts_are_found_only_by_the_office_that_added_them(
+    api, register, infra, topology, office_id, make_token
+):
+    theirs = contact_state(
+        OTHER_OFFICE,
+        uuid.uuid4(),
+        uuid.UUID(register["F"]),
+        1,
+        first_name="Hemmelig",
+        last_name="Kontaktperson",
+        email="hemmelig@partner.example",
+        phone="+4791234567",
+    )
+    await publish(infra.amqp_url, topology, event(ContactCreated(contact=theirs), theirs))
+    other = make_token("viewer", office=OTHER_OFFICE)
+    await eventually_found(api, other, lambda answer: answer["total"] == 1, q="Kontaktperson")
+    for typed in ("Kontaktperson", "hemmelig@partner.example", "91234567", "hemm"):
+        assert await ids_found(api, other, typed) == [register["F"]], typed
+        assert await ids_found(api, make_token("viewer"), typed) == [], typed
+    assert await ids_found(api, make_token("viewer"), "Global Partner") == [register["F"]]
+
+
 async def test_an_inactive_customer_is_found_and_marked(api, register, make_token):
     [item] = (await search(api, make_token("viewer"), q="sjoberg"))["items"]
     assert item["active"] is False

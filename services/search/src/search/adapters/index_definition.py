@@ -132,19 +132,23 @@ MAPPINGS: dict[str, Any] = {
                 "country": {"type": "keyword", "index": False},
             }
         },
+        # Nested, each contact with its office: a global customer is shared, but each office keeps its
+        # own contact persons of it, and one office must not find it through another office's contacts.
         "contacts": {
+            "type": "nested",
             "properties": {
                 "id": _KEYWORD,
+                "office_id": _KEYWORD,
                 "version": {"type": "long"},
-                "name": _text(),
+                "name": _text(copy_to_text=False, prefixes=True),
                 "email": {
                     **_LOWER_KEYWORD,
                     "fields": {"parts": {"type": "text", "analyzer": "email_parts"}},
                 },
                 "phones": _KEYWORD,
-                "title": _text(),
+                "title": _text(copy_to_text=False),
                 "active": {"type": "boolean"},
-            }
+            },
         },
         "text": _text(copy_to_text=False, prefixes=True),
         "updated_at": {"type": "date"},

@@ -26,6 +26,7 @@ def headquarters_city(customer: CustomerState) -> str | None:
 def contact_part(contact: ContactState) -> dict[str, Any]:
     return {
         "id": str(contact.id),
+        "office_id": contact.office_id,
         "version": contact.version,
         "name": f"{contact.first_name} {contact.last_name}",
         "email": contact.email,

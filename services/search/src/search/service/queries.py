@@ -5,14 +5,16 @@ Unicode are only text (issue 10 point 3).
 How one input is looked up (all clauses in one `bool`, any may match):
 - as a number, constant-scored far above any text score, so exact number hits come first: the
   compact and digits-only forms against every written form of organisation, VAT and tax numbers; the
-  customer number exact, then as a prefix; the digits as a phone in each form; a postal code;
-- as an e-mail, when it looks like one: exact, then as a prefix;
-- as words: BM25 over the name (weighted most), contact names, e-mail parts and everything else
-  (`text`, every field copied into one), folded and transliterated; every word as a prefix
+  customer number exact, then as a prefix; a postal code;
+- as a contact (nested, of the caller's office only): a phone in any form, an e-mail exact or as a
+  prefix, a name or title as words and as prefixes;
+- as words: BM25 over the name (weighted most) and everything else of the customer (`text`, every
+  field copied into one), folded and transliterated; every word as a prefix
   (constant-scored edge n-grams on fields without norms or positions, cheap); typo-tolerant (fuzzy)
   at a low weight only in a second request, made when the first finds fewer than `FEW_HITS`: fuzzy
   clauses cost most on broad terms, and a query that already finds its customer needs none.
-Every query is filtered to the caller's office, global customers included.
+Every query is filtered to the caller's office, global customers included; contacts count only when
+they are the caller's office's own (a global customer's contacts belong to the office that added them).
 """
 
 from __future__ import annotations
@@ -52,14 +54,8 @@ FACETS: dict[str, str] = {
 }
 """Facet name → the document field it counts (and filters by)."""
 
-HIGHLIGHTED = (
-    "name",
-    "contacts.name",
-    "contacts.email.parts",
-    "addresses.line1",
-    "addresses.city",
-    "category_names",
-)
+HIGHLIGHTED = ("name", "addresses.line1", "addresses.city", "category_names")
+"""Fields whose matches are shown; not contacts (nested, and each office's own)."""
 
 
 @dataclass(frozen=True)
@@ -117,20 +113,65 @@ def number_clauses(text: str) -> list[dict[str, Any]]:
     if looks_like_number(text) and len(digits(text)) <= 64:
         clauses.append(_constant({"term": {"numbers": digits(text)}}, EXACT_NUMBER))
         clauses.append(_constant({"term": {"customer_number": digits(text)}}, EXACT_NUMBER))
-        phones = query_phone_forms(text)
-        if phones:
-            clauses.append(_constant({"terms": {"contacts.phones": phones}}, EXACT_CONTACT))
     return clauses
 
 
-def email_clauses(text: str) -> list[dict[str, Any]]:
+def contact_clause(text: str, office_id: str, *, fuzzy: bool = False) -> dict[str, Any] | None:
+    """The customers with a contact of the caller's office matching `text`: phone in any form, e-mail
+    exact or as a prefix, name or title as words, as prefixes, and (second request) with typos. Only
+    the office's own contacts: a global customer's contacts belong to the office that added them."""
+    should: list[dict[str, Any]] = []
+    if looks_like_number(text):
+        phones = query_phone_forms(text)
+        if phones:
+            should.append(_constant({"terms": {"contacts.phones": phones}}, EXACT_CONTACT))
     typed = text.strip().casefold()
-    if "@" not in typed or " " in typed or len(typed) > 254:
-        return []
-    return [
-        _constant({"term": {"contacts.email": typed}}, EXACT_CONTACT),
-        _constant({"prefix": {"contacts.email": typed}}, 100.0),
-    ]
+    if "@" in typed and " " not in typed and len(typed) <= 254:
+        should.append(_constant({"term": {"contacts.email": typed}}, EXACT_CONTACT))
+        should.append(_constant({"prefix": {"contacts.email": typed}}, 100.0))
+    words = words_of(text)
+    if words:
+        should += [
+            {
+                "multi_match": {
+                    "query": words,
+                    "type": "most_fields",
+                    "operator": "and",
+                    "fields": [
+                        "contacts.name^2",
+                        "contacts.name.translit^2",
+                        "contacts.email.parts",
+                        "contacts.title",
+                    ],
+                }
+            },
+            _constant({"match": {"contacts.name.prefix": {"query": words, "operator": "and"}}}, 1.5),
+            _constant({"match": {"contacts.name.translit_prefix": {"query": words, "operator": "and"}}}, 1.5),
+        ]
+        if fuzzy:
+            should.append(
+                {
+                    "match": {
+                        "contacts.name": {
+                            "query": words,
+                            "operator": "and",
+                            "fuzziness": "AUTO",
+                            "prefix_length": 1,
+                            "boost": 0.5,
+                        }
+                    }
+                }
+            )
+    if not should:
+        return None
+    query = {
+        "bool": {
+            "filter": [{"term": {"contacts.office_id": office_id}}],
+            "should": should,
+            "minimum_should_match": 1,
+        }
+    }
+    return {"nested": {"path": "contacts", "score_mode": "max", "query": query}}
 
 
 def word_clauses(words: str, *, fuzzy: bool = False) -> list[dict[str, Any]]:
@@ -142,15 +183,7 @@ def word_clauses(words: str, *, fuzzy: bool = False) -> list[dict[str, Any]]:
                 "query": words,
                 "type": "most_fields",
                 "operator": "and",
-                "fields": [
-                    "name^4",
-                    "name.translit^4",
-                    "contacts.name^2",
-                    "contacts.name.translit^2",
-                    "contacts.email.parts",
-                    "text",
-                    "text.translit",
-                ],
+                "fields": ["name^4", "name.translit^4", "text", "text.translit"],
             }
         },
         _constant({"match": {"name.prefix": {"query": words, "operator": "and"}}}, 3.0),
@@ -187,9 +220,12 @@ def word_clauses(words: str, *, fuzzy: bool = False) -> list[dict[str, Any]]:
     ]
 
 
-def text_query(text: str, *, fuzzy: bool = False) -> dict[str, Any] | None:
+def text_query(text: str, office_id: str, *, fuzzy: bool = False) -> dict[str, Any] | None:
     """The scoring part for a typed text; None when nothing in it can be looked up."""
-    clauses = [*number_clauses(text), *email_clauses(text), *word_clauses(words_of(text), fuzzy=fuzzy)]
+    clauses = [*number_clauses(text), *word_clauses(words_of(text), fuzzy=fuzzy)]
+    contacts = contact_clause(text, office_id, fuzzy=fuzzy)
+    if contacts is not None:
+        clauses.append(contacts)
     if not clauses:
         return None
     return {"bool": {"should": clauses, "minimum_should_match": 1}}
@@ -213,7 +249,7 @@ def search_body(
     """The search request of `GET /v1/search/customers`; `fuzzy` adds the typo-tolerant clauses."""
     scoring: dict[str, Any] = {"match_all": {}}
     if text and text.strip():
-        scoring = text_query(text, fuzzy=fuzzy) or {"match_none": {}}
+        scoring = text_query(text, office_id, fuzzy=fuzzy) or {"match_none": {}}
     body: dict[str, Any] = {
         "size": size,
         "track_total_hits": True,
