@@ -14,6 +14,7 @@ from search.adapters.opensearch import SearchIndex
 from search.api import search
 from search.config import Settings
 from search.consumers import handlers
+from search.service.index_metrics import count_documents
 from search.service.indexing import CustomerIndexer
 from search.service.warmup import Warmup
 from servicekit.app import create_service_app
@@ -45,7 +46,7 @@ def create_app(config: Settings | None = None) -> FastAPI:
         routers=[search.router],
         migrations=MIGRATIONS,
         publishes=False,
-        handlers=handlers(CustomerIndexer(index)),
+        handlers=handlers(CustomerIndexer(index, settings.service_name)),
         readiness_checks={"opensearch": opensearch_ready},
     )
     app.state.search_index = index
@@ -54,16 +55,21 @@ def create_app(config: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # The kit's lifespan (migrations, consumer, housekeeping), with the warm-up beside it; the
-        # OpenSearch client is closed after the consumer has stopped.
+        # The kit's lifespan (migrations, consumer, housekeeping), with the warm-up and the document
+        # count beside it; the OpenSearch client is closed after the consumer has stopped.
         async with kit_lifespan(app):
-            warming = asyncio.create_task(warmup.run(), name="search warm-up")
+            tasks = [
+                asyncio.create_task(warmup.run(), name="search warm-up"),
+                asyncio.create_task(count_documents(index, settings.service_name), name="search count"),
+            ]
             try:
                 yield
             finally:
-                warming.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await warming
+                for task in tasks:
+                    task.cancel()
+                for task in tasks:
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
         await index.close()
 
     app.router.lifespan_context = lifespan

@@ -36,6 +36,12 @@ async def test_a_created_customer_is_found_by_its_name(api, infra, topology, off
     [item] = answer["items"]
     assert item["name"] == "Østbø Bygg AS"
     assert item["active"] is True
+    metrics = (await api.get("/metrics")).text
+    [newest] = [
+        line for line in metrics.splitlines() if line.startswith("search_index_newest_event_timestamp")
+    ]
+    assert float(newest.rsplit(" ", 1)[1]) >= customer.created_at.timestamp() - 1
+    assert "search_index_lag_seconds" in metrics
 
 
 async def test_an_update_delivered_before_the_create_it_follows_wins(

@@ -37,6 +37,7 @@ from contracts.customer import CustomerDeleted, CustomerState
 from search.adapters import repository
 from search.adapters.opensearch import SearchIndex, SearchUnavailable
 from search.domain.document import customer_document
+from search.service import index_metrics
 from servicekit.handlers import ALL_APPLIED, BatchOutcome
 from servicekit.unit_of_work import TransactionBroken, UnitOfWork
 
@@ -54,8 +55,9 @@ class RefusedByIndex(Exception):
 class CustomerIndexer:
     """The batch handler of every event type the search service consumes."""
 
-    def __init__(self, index: SearchIndex) -> None:
+    def __init__(self, index: SearchIndex, service: str = "search") -> None:
         self.index = index
+        self.service = service
 
     async def apply_batch(self, events: Sequence[EventEnvelope[Any]], uow: UnitOfWork) -> BatchOutcome:
         touched: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
@@ -64,6 +66,7 @@ class CustomerIndexer:
                 touched[customer_id].append(event.id)
         actions = await _document_actions(uow, self.index.alias, touched.keys())
         if not actions:
+            index_metrics.applied(self.service, events)
             return ALL_APPLIED
         try:
             results = await self.index.bulk(actions)
@@ -83,6 +86,7 @@ class CustomerIndexer:
             log.error("%s", error)
             for event_id in touched.get(uuid.UUID(answer["_id"]), []):
                 failed[event_id] = error
+        index_metrics.applied(self.service, events)
         return BatchOutcome(failed) if failed else ALL_APPLIED
 
 
