@@ -4,23 +4,22 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from typing import Any
 
 import aio_pika
 import httpx
 from sqlalchemy import Table, select
 
-from contracts import Actor, EventEnvelope, EventPayload, envelope_for
+from contracts import EventEnvelope
 from contracts.contact import ContactCreated, ContactDeleted, ContactState
 from contracts.customer import CustomerCreated, CustomerDeleted, CustomerState, CustomerUpdated
 from servicekit.bus import Topology, declare_topology
 from servicekit.copy_tables import contact_copies, customer_copies
-from servicekit.db import SessionFactory, create_engine
-from servicekit.migrations import upgrade_database
+from servicekit.db import SessionFactory
 from servicekit.testing.consumers import eventually
-from servicekit.testing.databases import create_database, drop_database, with_database
 from servicekit.testing.infrastructure import Infrastructure
+from servicekit.testing.migrations import migrated_database
+from servicekit.testing.states import event_of
 
 CUSTOMER_SERVICE_URL = "http://customer.test"
 CONTACT_SERVICE_URL = "http://contact.test"
@@ -34,13 +33,8 @@ async def migrated_activity_database(infra: Infrastructure, prefix: str) -> Asyn
     """A fresh database with the activity service's migrations applied, dropped afterwards."""
     from activity.main import MIGRATIONS  # the app is imported only where a test needs it
 
-    name = await create_database(infra.pg_admin_url, prefix)
-    url = with_database(infra.pg_admin_url, name, driver="asyncpg")
-    engine = create_engine(url)
-    await upgrade_database(engine, MIGRATIONS)
-    await engine.dispose()
-    yield url
-    await drop_database(infra.pg_admin_url, name)
+    async with migrated_database(infra, prefix, MIGRATIONS) as url:
+        yield url
 
 
 async def log(api: httpx.AsyncClient, token: str, customer_id: object, **body: object) -> dict[str, Any]:
@@ -62,63 +56,6 @@ async def new_customer(customer_api: httpx.AsyncClient, token: str, **body: obje
 
 # ---------------------------------------------------------------------------------------------------
 # Events as the customer and contact services publish them
-
-
-def a_customer(
-    office_id: str, customer_id: uuid.UUID | None = None, version: int = 1, **fields: object
-) -> CustomerState:
-    now = datetime.now(UTC)
-    values: dict[str, Any] = {
-        "id": customer_id or uuid.uuid4(),
-        "office_id": office_id,
-        "customer_number": "1001",
-        "name": f"Fjord Consult v{version}",
-        "type": "company",
-        "country": "NO",
-        "active": True,
-        "global": False,
-        "created_at": now,
-        "created_by": "someone",
-        "updated_at": now,
-        "updated_by": "someone",
-        "version": version,
-    }
-    return CustomerState.model_validate({**values, **fields})
-
-
-def a_contact(
-    office_id: str,
-    customer_id: uuid.UUID,
-    contact_id: uuid.UUID | None = None,
-    version: int = 1,
-    **fields: object,
-) -> ContactState:
-    now = datetime.now(UTC)
-    values: dict[str, Any] = {
-        "id": contact_id or uuid.uuid4(),
-        "office_id": office_id,
-        "customer_id": customer_id,
-        "first_name": "Kari",
-        "last_name": "Nordmann",
-        "active": True,
-        "created_at": now,
-        "created_by": "someone",
-        "updated_at": now,
-        "updated_by": "someone",
-        "version": version,
-    }
-    return ContactState.model_validate({**values, **fields})
-
-
-def event_of(payload: EventPayload, state: CustomerState | ContactState) -> EventEnvelope[Any]:
-    return envelope_for(
-        payload,
-        office_id=state.office_id,
-        aggregate_id=state.id,
-        aggregate_version=state.version,
-        correlation_id="test",
-        actor=Actor(kind="user", id="someone"),
-    )
 
 
 def customer_created(customer: CustomerState) -> EventEnvelope[Any]:

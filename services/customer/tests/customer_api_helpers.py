@@ -11,10 +11,8 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from customer.adapters.tables import customers
-from servicekit.db import create_engine
-from servicekit.migrations import upgrade_database
-from servicekit.testing.databases import create_database, drop_database, with_database
 from servicekit.testing.infrastructure import Infrastructure
+from servicekit.testing.migrations import migrated_database
 
 
 def auth(token: str, **headers: str) -> dict[str, str]:
@@ -37,13 +35,8 @@ async def migrated_customer_database(infra: Infrastructure, prefix: str) -> Asyn
     """A fresh database with the customer service's migrations applied, dropped afterwards."""
     from customer.main import MIGRATIONS  # the app is imported only where a test needs it
 
-    name = await create_database(infra.pg_admin_url, prefix)
-    url = with_database(infra.pg_admin_url, name, driver="asyncpg")
-    engine = create_engine(url)
-    await upgrade_database(engine, MIGRATIONS)
-    await engine.dispose()
-    yield url
-    await drop_database(infra.pg_admin_url, name)
+    async with migrated_database(infra, prefix, MIGRATIONS) as url:
+        yield url
 
 
 async def insert_customer(engine: AsyncEngine, office_id: str, **columns: object) -> uuid.UUID:

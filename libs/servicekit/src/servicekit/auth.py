@@ -138,6 +138,7 @@ class TokenVerifier:
         self.issuer = settings.jwt_issuer
         self.audience = settings.jwt_audience
         self.secret = settings.jwt_secret
+        self.service_key = settings.service_signing_key
         self.jwks = jwt.PyJWKClient(settings.jwt_jwks_url) if settings.jwt_jwks_url else None
         self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
 
@@ -157,7 +158,13 @@ class TokenVerifier:
 
     async def _verify_signature_and_claims(self, token: str) -> tuple[Principal, float]:
         try:
-            if self.jwks is not None:
+            # Services sign the tokens they send each other with the shared service key (HS256), also
+            # where users' tokens come from an identity provider (RS256, JWKS); such a token must then
+            # name a service, so the service key can never make a user.
+            service_signed = _says_service(token) and jwt.get_unverified_header(token).get("alg") == "HS256"
+            if service_signed:
+                key, algorithm = self.service_key, "HS256"
+            elif self.jwks is not None:
                 # PyJWKClient fetches (and caches) keys with blocking I/O.
                 signing_key = await asyncio.to_thread(self.jwks.get_signing_key_from_jwt, token)
                 key, algorithm = signing_key.key, "RS256"
@@ -174,6 +181,24 @@ class TokenVerifier:
         except jwt.PyJWTError as exc:
             raise Unauthorized(f"Invalid bearer token: {exc}") from exc
         return principal_from_claims(claims), float(claims["exp"])
+
+
+def _says_service(token: str) -> bool:
+    """Whether the token, unverified, claims to be a service's (it is verified afterwards)."""
+    return jwt.decode(token, options={"verify_signature": False}).get("kind") == "service"
+
+
+def issue_service_token(settings: JwtSettings, service_name: str, ttl_seconds: int = 600) -> str:
+    """A token with which `service_name` calls the other services' internal endpoints."""
+    signing = settings.model_copy(update={"jwt_secret": settings.service_signing_key})
+    return issue_token(
+        signing,
+        subject=service_name,
+        office_id=None,
+        kind="service",
+        name=f"{service_name} service",
+        ttl_seconds=ttl_seconds,
+    )
 
 
 def principal_from_claims(claims: dict[str, Any]) -> Principal:

@@ -31,7 +31,7 @@ from contracts import EventEnvelope
 from contracts.contact import ContactState
 from contracts.customer import CustomerState
 from contracts.routing import EVENT_TYPES
-from servicekit.auth import issue_token
+from servicekit.auth import issue_service_token
 from servicekit.copies import store_if_newer
 from servicekit.copy_tables import contact_copies, customer_copies
 from servicekit.handlers import EventHandler
@@ -213,13 +213,6 @@ class LocalCopies:
         now = time.time()
         if self._token is None or self._token[1] - now < 60:
             ttl = 600
-            token = issue_token(
-                self._settings,
-                subject=self._settings.service_name,
-                office_id=None,
-                kind="service",
-                name=f"{self._settings.service_name} service",
-                ttl_seconds=ttl,
-            )
+            token = issue_service_token(self._settings, self._settings.service_name, ttl)
             self._token = (token, now + ttl)
         return self._token[0]

@@ -24,6 +24,16 @@ class JwtSettings(BaseSettings):
     jwt_issuer: str = "crm-dev"
     jwt_audience: str = "crm"
     jwt_jwks_url: str | None = Field(default=None, description="Set for a real identity provider (RS256).")
+    service_token_secret: str | None = Field(
+        default=None,
+        description="HS256 key of the tokens the platform's services send each other (JWT_SECRET when "
+        "unset); required in production beside JWT_JWKS_URL, where user tokens come from the identity "
+        "provider and no JWT_SECRET is configured.",
+    )
+
+    @property
+    def service_signing_key(self) -> str:
+        return self.service_token_secret or self.jwt_secret
 
 
 class ServiceSettings(JwtSettings):
@@ -92,6 +102,11 @@ class ServiceSettings(JwtSettings):
 
     @model_validator(mode="after")
     def _no_development_secret_in_production(self) -> ServiceSettings:
+        if self.environment == "production" and self.service_signing_key == DEVELOPMENT_JWT_SECRET:
+            raise ValueError(
+                "JWT_SECRET must be set in production, or JWT_JWKS_URL with SERVICE_TOKEN_SECRET "
+                "(services sign the tokens they send each other with it)"
+            )
         if (
             self.environment == "production"
             and self.jwt_jwks_url is None

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 
 import httpx
 import pytest
 
-from contracts import Actor, envelope_for
+from contracts import Actor
 from contracts.customer import (
     CustomerCreated,
     CustomerDeleted,
@@ -25,6 +24,7 @@ from servicekit.messaging_tables import messaging_metadata
 from servicekit.problems import ServiceUnavailable
 from servicekit.settings import ServiceSettings
 from servicekit.testing.databases import create_database, drop_database, with_database
+from servicekit.testing.states import a_customer, event_of
 from servicekit.unit_of_work import UnitOfWork
 
 
@@ -52,37 +52,6 @@ async def sessions(copy_database) -> AsyncIterator[SessionFactory]:
     engine = create_engine(copy_database)
     yield create_session_factory(engine)
     await engine.dispose()
-
-
-def a_customer(office_id: str, customer_id: uuid.UUID, version: int, **fields: object) -> CustomerState:
-    now = datetime.now(UTC)
-    values = {
-        "id": customer_id,
-        "office_id": office_id,
-        "customer_number": "1001",
-        "name": f"Fjord Consult v{version}",
-        "type": "company",
-        "country": "NO",
-        "active": True,
-        "global": False,
-        "created_at": now,
-        "created_by": "u",
-        "updated_at": now,
-        "updated_by": "u",
-        "version": version,
-    }
-    return CustomerState.model_validate({**values, **fields})
-
-
-def event_of(payload, customer: CustomerState):
-    return envelope_for(
-        payload,
-        office_id=customer.office_id,
-        aggregate_id=customer.id,
-        aggregate_version=customer.version,
-        correlation_id="test",
-        actor=Actor(kind="user", id="u"),
-    )
 
 
 def created(customer):

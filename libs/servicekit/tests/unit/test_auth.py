@@ -1,4 +1,5 @@
 import asyncio
+import json
 import time
 
 import jwt
@@ -10,6 +11,7 @@ from servicekit.auth import (
     Permission,
     ServiceCaller,
     TokenVerifier,
+    issue_service_token,
     issue_token,
     principal_from_claims,
 )
@@ -147,3 +149,72 @@ def test_the_relays_plain_database_url_carries_the_tls_choice_in_asyncpgs_words(
         service_name="x", port=1, database_url="postgresql+asyncpg://u:p@127.0.0.1:5432/db?ssl=disable"
     )
     assert settings.sync_free_database_url == "postgresql://u:p@127.0.0.1:5432/db?sslmode=disable"
+
+
+class FixedJwks:
+    """Stands in for PyJWKClient: the identity provider's one signing key."""
+
+    def __init__(self, public_key) -> None:
+        self.public_key = public_key
+
+    def get_signing_key_from_jwt(self, token: str):
+        return jwt.PyJWK.from_dict(
+            {**json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.public_key)), "alg": "RS256"}
+        )
+
+
+@pytest.fixture(scope="module")
+def identity_provider_key():
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def verifier_with_identity_provider(identity_provider_key) -> TokenVerifier:
+    settings = SETTINGS.model_copy(
+        update={"jwt_jwks_url": "https://idp.example/jwks", "service_token_secret": "v" * 40}
+    )
+    verifier = TokenVerifier(settings)
+    verifier.jwks = FixedJwks(identity_provider_key.public_key())  # type: ignore[assignment]
+    return verifier
+
+
+def idp_token(identity_provider_key, **claims) -> str:
+    now = int(time.time())
+    base = {"iss": "crm-test", "aud": "crm", "iat": now, "exp": now + 60, "sub": "u1", "office_id": "o1"}
+    return jwt.encode({**base, **claims}, identity_provider_key, algorithm="RS256")
+
+
+async def test_with_an_identity_provider_users_come_from_it_and_services_sign_with_the_service_key(
+    identity_provider_key,
+):
+    verifier = verifier_with_identity_provider(identity_provider_key)
+    user = await verifier.verify(idp_token(identity_provider_key, roles=["viewer"]))
+    assert isinstance(user, OfficeUser)
+    service_settings = SETTINGS.model_copy(update={"service_token_secret": "v" * 40})
+    service = await verifier.verify(issue_service_token(service_settings, "contact"))
+    assert service == ServiceCaller(subject="contact", name="contact service")
+
+
+async def test_the_service_key_never_makes_a_user_and_the_old_shared_secret_is_no_key_at_all(
+    identity_provider_key,
+):
+    verifier = verifier_with_identity_provider(identity_provider_key)
+    service_key_settings = SETTINGS.model_copy(update={"jwt_secret": "v" * 40})
+    with pytest.raises(Unauthorized):  # HS256, not a service: the identity provider's key is asked
+        await verifier.verify(issue_token(service_key_settings, subject="u", office_id="o1"))
+    with pytest.raises(Unauthorized):  # a service token signed with the JWT secret, not the service key
+        await verifier.verify(issue_service_token(SETTINGS, "contact"))
+
+
+def test_production_with_an_identity_provider_needs_a_service_token_secret():
+    production = {
+        "service_name": "x",
+        "port": 1,
+        "database_url": "postgresql+asyncpg://x",
+        "environment": "production",
+        "jwt_jwks_url": "https://idp.example/jwks",
+    }
+    with pytest.raises(ValueError, match="SERVICE_TOKEN_SECRET"):
+        ServiceSettings(**production)
+    ServiceSettings(**production, service_token_secret="w" * 40)

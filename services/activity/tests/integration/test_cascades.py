@@ -8,15 +8,12 @@ import asyncio
 import pytest
 
 from activity_api_helpers import (
-    a_contact,
-    a_customer,
     auth,
     contact_created,
     contact_deleted,
     customer_created,
     customer_deleted,
     customer_updated,
-    event_of,
     log,
     new_customer,
     publish_events,
@@ -25,6 +22,7 @@ from activity_api_helpers import (
 )
 from contracts.customer import CustomerDeleted
 from servicekit.testing.messages import wait_until_delivered
+from servicekit.testing.states import a_contact, a_customer, event_of
 
 
 async def all_applied(infra, topology) -> None:

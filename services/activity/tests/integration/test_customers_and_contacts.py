@@ -9,8 +9,6 @@ import uuid
 import pytest
 
 from activity_api_helpers import (
-    a_contact,
-    a_customer,
     auth,
     contact_created,
     contact_deleted,
@@ -25,6 +23,7 @@ from activity_api_helpers import (
 from customer_api_helpers import insert_customer
 from servicekit.copy_tables import customer_copies
 from servicekit.db import create_engine
+from servicekit.testing.states import a_contact, a_customer
 
 
 async def refused_naming(api, token, body, field, status=422):

@@ -15,8 +15,6 @@ from activity.adapters.tables import activities
 from activity.domain.listing import activity_query
 from activity.service.queries import EXPORT_BATCH_SIZE, exported_notes
 from activity_api_helpers import (
-    a_contact,
-    a_customer,
     auth,
     contact_created,
     customer_created,
@@ -26,6 +24,7 @@ from activity_api_helpers import (
     sessions_of,
     until_copied,
 )
+from servicekit.testing.states import a_contact, a_customer
 
 
 async def export(api, token, **params) -> tuple[list[dict[str, str]], bytes]:

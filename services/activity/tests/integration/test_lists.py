@@ -8,7 +8,6 @@ import uuid
 import pytest
 
 from activity_api_helpers import (
-    a_contact,
     auth,
     contact_created,
     log,
@@ -17,6 +16,7 @@ from activity_api_helpers import (
     sessions_of,
     until_copied,
 )
+from servicekit.testing.states import a_contact
 
 
 async def listed(api, token, **params) -> list[dict]:

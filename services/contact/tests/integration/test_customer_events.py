@@ -11,13 +11,12 @@ from contact_api_helpers import (
     auth,
     create_contact,
     create_customer,
-    customer_event,
-    customer_state,
     listed,
 )
 from contracts.customer import CustomerCreated, CustomerDeactivated, CustomerDeleted, CustomerUpdated
 from servicekit.testing.consumers import eventually
 from servicekit.testing.messages import publish, queue_counts, wait_until_delivered
+from servicekit.testing.states import a_customer, event_of, published
 
 
 async def _settled(infra, topology) -> None:
@@ -93,8 +92,8 @@ async def test_a_deletion_that_overtakes_older_events_deletes_the_contacts_once_
 ):
     token = make_token("manager")
     customer_id = uuid.uuid4()
-    v1, v2, v3 = (customer_state(office_id, customer_id, version) for version in (1, 2, 3))
-    created = customer_event(CustomerCreated(customer=v1), v1)
+    v1, v2, v3 = (a_customer(office_id, customer_id, version) for version in (1, 2, 3))
+    created = published(event_of(CustomerCreated(customer=v1), v1))
     await publish(infra.amqp_url, topology, created)
 
     async def contact_taken():
@@ -114,9 +113,9 @@ async def test_a_deletion_that_overtakes_older_events_deletes_the_contacts_once_
     kari = await eventually(contact_taken, within=20)
     ola = (await create_contact(api, token, str(customer_id), first_name="Ola")).json()
 
-    deletion = customer_event(CustomerDeleted(customer=v3), v3)
-    update = customer_event(CustomerUpdated(customer=v2, changed_fields=["name"]), v2)
-    repeated_deletion = customer_event(CustomerDeleted(customer=v3), v3)
+    deletion = published(event_of(CustomerDeleted(customer=v3), v3))
+    update = published(event_of(CustomerUpdated(customer=v2, changed_fields=["name"]), v2))
+    repeated_deletion = published(event_of(CustomerDeleted(customer=v3), v3))
     await publish(infra.amqp_url, topology, deletion, deletion, update, created, repeated_deletion)
 
     events = await bus_listener.wait_for(2, "contact.deleted", within=20)
@@ -142,10 +141,10 @@ async def test_a_stale_customer_event_never_overwrites_a_newer_one(
 ):
     token = make_token("manager")
     customer_id = uuid.uuid4()
-    v1 = customer_state(office_id, customer_id, 1)
-    v2 = customer_state(office_id, customer_id, 2, name="Fjord Consult Renamed")
-    v3 = customer_state(office_id, customer_id, 3, active=False)
-    await publish(infra.amqp_url, topology, customer_event(CustomerCreated(customer=v1), v1))
+    v1 = a_customer(office_id, customer_id, 1)
+    v2 = a_customer(office_id, customer_id, 2, name="Fjord Consult Renamed")
+    v3 = a_customer(office_id, customer_id, 3, active=False)
+    await publish(infra.amqp_url, topology, published(event_of(CustomerCreated(customer=v1), v1)))
 
     async def contact_taken():
         response = await api.post(
@@ -161,8 +160,8 @@ async def test_a_stale_customer_event_never_overwrites_a_newer_one(
     await publish(
         infra.amqp_url,
         topology,
-        customer_event(CustomerDeactivated(customer=v3), v3),
-        customer_event(CustomerUpdated(customer=v2, changed_fields=["name"]), v2),
+        published(event_of(CustomerDeactivated(customer=v3), v3)),
+        published(event_of(CustomerUpdated(customer=v2, changed_fields=["name"]), v2)),
     )
     await _settled(infra, topology)
     read = await api.get(f"/v1/contacts/{contact['id']}", headers=auth(token))

@@ -7,12 +7,12 @@ import uuid
 import httpx
 import pytest
 
-from contact_api_helpers import customer_state
 from servicekit.auth import issue_token
 from servicekit.local_copies import LocalCopies
 from servicekit.settings import JwtSettings
 from servicekit.testing.fuzzing import fuzz_openapi
 from servicekit.testing.plugin import TokenFactory
+from servicekit.testing.states import a_customer
 
 RULES_BEYOND_SCHEMA = (
     # The numbering plans (phonenumbers) and the address syntax (email-validator), and the customer's
@@ -34,7 +34,7 @@ async def every_id_a_customer(api: httpx.AsyncClient, settings, office_id: str) 
 
     def answer(request: httpx.Request) -> httpx.Response:
         customer_id = uuid.UUID(request.url.path.rsplit("/", 1)[1])
-        state = customer_state(office_id, customer_id, 1)
+        state = a_customer(office_id, customer_id, 1)
         return httpx.Response(200, content=state.model_dump_json(by_alias=True))
 
     runtime = api.app.state.runtime  # type: ignore[attr-defined]

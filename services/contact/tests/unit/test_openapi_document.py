@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,25 +13,12 @@ from servicekit.errors import PROBLEM_JSON
 from servicekit.etag import IF_MATCH_PATTERN
 from servicekit.idempotency import KEY_PATTERN
 from servicekit.pagination import CURSOR_MAX_LENGTH, CURSOR_PATTERN
-
-Operation = tuple[str, str, dict[str, Any]]
+from servicekit.testing.openapi import operations, parameter
 
 
 @pytest.fixture(scope="module")
 def document() -> dict[str, Any]:
     return create_app(Settings(environment="test", log_json=False)).openapi()
-
-
-def operations(document: dict[str, Any]) -> Iterator[Operation]:
-    for path, item in document["paths"].items():
-        for method, operation in item.items():
-            yield method.upper(), path, operation
-
-
-def parameter(operation: dict[str, Any], location: str, name: str) -> dict[str, Any]:
-    found = [p for p in operation["parameters"] if p["in"] == location and p["name"].lower() == name.lower()]
-    assert len(found) == 1, f"{name} in {location}: {found}"
-    return found[0]
 
 
 def test_the_paths_of_the_spec_are_there(document):

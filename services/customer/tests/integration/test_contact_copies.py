@@ -4,43 +4,21 @@ contact of its own customer, and loses it when the contact is deleted."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from contracts import Actor, envelope_for
-from contracts.contact import ContactCreated, ContactDeleted, ContactState
+from contracts.contact import ContactCreated, ContactDeleted
 from customer_api_helpers import auth, create
 from servicekit.copy_tables import contact_copies
 from servicekit.db import create_engine
 from servicekit.testing.consumers import eventually
 from servicekit.testing.messages import publish
+from servicekit.testing.states import a_contact, event_of, published
 
 
 def contact_event(payload_type, office_id: str, customer_id: str, contact_id: uuid.UUID, version: int):
-    now = datetime.now(UTC)
-    contact = ContactState(
-        id=contact_id,
-        office_id=office_id,
-        customer_id=uuid.UUID(customer_id),
-        first_name="Kari",
-        last_name="Nordmann",
-        active=True,
-        created_at=now,
-        created_by="u",
-        updated_at=now,
-        updated_by="u",
-        version=version,
-    )
-    envelope = envelope_for(
-        payload_type(contact=contact),
-        office_id=office_id,
-        aggregate_id=contact_id,
-        aggregate_version=version,
-        correlation_id="contact-test",
-        actor=Actor(kind="user", id="u"),
-    )
-    return envelope.model_dump(mode="json", by_alias=True)
+    contact = a_contact(office_id, uuid.UUID(customer_id), contact_id, version)
+    return published(event_of(payload_type(contact=contact), contact))
 
 
 async def wait_for_copy(settings, contact_id: uuid.UUID, version: int) -> None:

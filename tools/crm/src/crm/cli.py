@@ -11,7 +11,7 @@ from rich.console import Console
 
 from contracts import export
 from contracts.routing import DEFAULT_EXCHANGE
-from servicekit.auth import ROLES, issue_token
+from servicekit.auth import ROLES, issue_service_token, issue_token
 from servicekit.settings import JwtSettings
 
 app = typer.Typer(help="Developer commands of the customer platform.", no_args_is_help=True)
@@ -36,14 +36,7 @@ def token(
     """Print a development JWT signed with JWT_SECRET (the services' development default if unset)."""
     settings = JwtSettings()
     if service is not None:
-        jwt = issue_token(
-            settings,
-            subject=service,
-            office_id=None,
-            kind="service",
-            name=f"{service} service",
-            ttl_seconds=hours * 3600,
-        )
+        jwt = issue_service_token(settings, service, ttl_seconds=hours * 3600)
     else:
         if office is None:
             raise typer.BadParameter(

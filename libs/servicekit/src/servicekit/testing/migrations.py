@@ -8,16 +8,21 @@ The schema is read from PostgreSQL's catalogue, so the answer does not depend on
 from __future__ import annotations
 
 import warnings
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import MetaData, text
+from sqlalchemy import Connection, MetaData, text
 
 from servicekit.db import create_engine
-from servicekit.migrations import alembic_config
+from servicekit.migrations import alembic_config, upgrade_database
+from servicekit.testing.databases import create_database, drop_database, with_database
+from servicekit.testing.infrastructure import Infrastructure
 
 _CATALOGUE = {
     "columns": """
@@ -72,3 +77,73 @@ async def differences_from_definitions(database_url: str, *metadata: MetaData) -
                 )
     finally:
         await engine.dispose()
+
+
+@asynccontextmanager
+async def migrated_database(infra: Infrastructure, prefix: str, migrations: Path) -> AsyncIterator[str]:
+    """A fresh database with the service's migrations applied (its URL), dropped afterwards."""
+    name = await create_database(infra.pg_admin_url, prefix)
+    url = with_database(infra.pg_admin_url, name, driver="asyncpg")
+    try:
+        engine = create_engine(url)
+        try:
+            await upgrade_database(engine, migrations)
+        finally:
+            await engine.dispose()
+        yield url
+    finally:
+        await drop_database(infra.pg_admin_url, name)
+
+
+async def alembic_would_generate_nothing(database_url: str, migrations: Path) -> None:
+    """Raise when the service's Alembic environment would autogenerate a migration for this database:
+    its env.py names every table the service has (its own, the kit's, its copies)."""
+    config = alembic_config(migrations)
+
+    def check(connection: Connection) -> None:
+        config.attributes["connection"] = connection
+        command.check(config)
+
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            await connection.run_sync(check)
+    finally:
+        await engine.dispose()
+
+
+async def schema_migrated_step_by_step(
+    infra: Infrastructure, migrations: Path
+) -> dict[str, list[tuple[Any, ...]]]:
+    """The schema of a fresh database migrated one revision at a time to head."""
+    name = await create_database(infra.pg_admin_url, "stepwise")
+    url = with_database(infra.pg_admin_url, name, driver="asyncpg")
+    try:
+        engine = create_engine(url)
+        try:
+            for revision in revisions_in_order(migrations):
+                await upgrade_database(engine, migrations, revision)
+        finally:
+            await engine.dispose()
+        schema = await database_schema(url)
+        if not schema["indexes"]:
+            raise AssertionError("the catalogue query found no indexes; a comparison would be empty")
+        return schema
+    finally:
+        await drop_database(infra.pg_admin_url, name)
+
+
+async def schemas_rolled_back_and_reapplied(
+    infra: Infrastructure, migrations: Path
+) -> tuple[dict[str, list[tuple[Any, ...]]], dict[str, list[tuple[Any, ...]]]]:
+    """The schema of a migrated database after every migration is rolled back, and after they are all
+    applied again."""
+    async with migrated_database(infra, "downgrade", migrations) as url:
+        engine = create_engine(url)
+        try:
+            await upgrade_database(engine, migrations, revision="base", downgrade=True)
+            rolled_back = await database_schema(url)
+            await upgrade_database(engine, migrations)
+        finally:
+            await engine.dispose()
+        return rolled_back, await database_schema(url)
