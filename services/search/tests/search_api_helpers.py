@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -10,15 +9,14 @@ from typing import Any
 
 import httpx
 
-from contracts import Actor, EventPayload, envelope_for
+from contracts import EventPayload
 from contracts.category import CategoryState
 from contracts.contact import ContactState
 from contracts.customer import CustomerState
-from servicekit.db import create_engine
-from servicekit.migrations import upgrade_database
 from servicekit.testing.consumers import eventually
-from servicekit.testing.databases import create_database, drop_database, with_database
 from servicekit.testing.infrastructure import Infrastructure
+from servicekit.testing.migrations import migrated_database
+from servicekit.testing.states import a_contact, a_customer, event_of, published
 
 
 def auth(token: str) -> dict[str, str]:
@@ -29,13 +27,8 @@ async def migrated_search_database(infra: Infrastructure, prefix: str) -> AsyncI
     """A fresh database with the search service's migrations applied, dropped afterwards."""
     from search.main import MIGRATIONS  # the app is imported only where a test needs it
 
-    name = await create_database(infra.pg_admin_url, prefix)
-    url = with_database(infra.pg_admin_url, name, driver="asyncpg")
-    engine = create_engine(url)
-    await upgrade_database(engine, MIGRATIONS)
-    await engine.dispose()
-    yield url
-    await drop_database(infra.pg_admin_url, name)
+    async with migrated_database(infra, prefix, MIGRATIONS) as url:
+        yield url
 
 
 def _audit() -> dict[str, Any]:
@@ -44,35 +37,13 @@ def _audit() -> dict[str, Any]:
 
 
 def customer_state(office_id: str, customer_id: uuid.UUID, version: int, **fields: object) -> CustomerState:
-    values: dict[str, Any] = {
-        "id": customer_id,
-        "office_id": office_id,
-        "customer_number": "1001",
-        "name": f"Fjord Consult v{version}",
-        "type": "company",
-        "country": "NO",
-        "active": True,
-        "global": False,
-        **_audit(),
-        "version": version,
-    }
-    return CustomerState.model_validate({**values, **fields})
+    return a_customer(office_id, customer_id, version, **fields)
 
 
 def contact_state(
     office_id: str, contact_id: uuid.UUID, customer_id: uuid.UUID, version: int, **fields: object
 ) -> ContactState:
-    values: dict[str, Any] = {
-        "id": contact_id,
-        "office_id": office_id,
-        "customer_id": customer_id,
-        "first_name": "Kari",
-        "last_name": "Nordmann",
-        "active": True,
-        **_audit(),
-        "version": version,
-    }
-    return ContactState.model_validate({**values, **fields})
+    return a_contact(office_id, customer_id, contact_id, version, **fields)
 
 
 def category_state(office_id: str, category_id: uuid.UUID, version: int, name: str) -> CategoryState:
@@ -90,15 +61,7 @@ def category_state(office_id: str, category_id: uuid.UUID, version: int, name: s
 
 def event(payload: EventPayload, state: CustomerState | ContactState | CategoryState) -> dict[str, Any]:
     """An event as the owner's relay publishes it (for `servicekit.testing.messages.publish`)."""
-    envelope = envelope_for(
-        payload,
-        office_id=state.office_id,
-        aggregate_id=state.id,
-        aggregate_version=state.version,
-        correlation_id=f"test-{uuid.uuid4().hex[:8]}",
-        actor=Actor(kind="user", id="user-1", name="Test User"),
-    )
-    return dict(json.loads(envelope.model_dump_json(by_alias=True)))
+    return published(event_of(payload, state))  # type: ignore[arg-type]
 
 
 async def refresh(api: httpx.AsyncClient) -> None:

@@ -1,44 +1,24 @@
-"""The layers keep to their places: the domain imports no framework and nothing of the kit, and use cases
-leave opening and committing the transaction to the kit."""
+"""The layers keep to their places (servicekit.testing.layers): the domain imports no framework and nothing
+of the kit, and use cases leave opening and committing the transaction to the kit; and only the adapters
+talk to OpenSearch's client."""
 
-import ast
 from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parents[2] / "src" / "search"
-FRAMEWORKS = (
-    "servicekit",
-    "fastapi",
-    "starlette",
-    "sqlalchemy",
-    "pydantic",
-    "alembic",
-    "aio_pika",
-    "asyncpg",
-    "opensearchpy",
+from servicekit.testing.layers import imported_modules, layer_tests, package_folder
+
+test_the_domain_imports_no_framework_and_nothing_of_the_kit, test_use_cases_neither_open_nor_commit = (
+    layer_tests("search")
+)
+
+OUTSIDE_ADAPTERS = sorted(
+    path
+    for path in package_folder("search").rglob("*.py")
+    if "adapters" not in path.relative_to(package_folder("search")).parts
 )
 
 
-def imported_modules(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text())
-    names: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            names.add(node.module)
-    return names
-
-
-@pytest.mark.parametrize("module", sorted((PACKAGE / "domain").glob("*.py")), ids=lambda p: p.name)
-def test_the_domain_imports_no_framework_and_nothing_of_the_kit(module):
-    offending = {name for name in imported_modules(module) if name.split(".")[0] in FRAMEWORKS}
-    assert offending == set()
-
-
-@pytest.mark.parametrize("module", sorted((PACKAGE / "service").glob("*.py")), ids=lambda p: p.name)
-def test_use_cases_neither_open_nor_commit_their_unit_of_work(module):
-    source = module.read_text()
-    assert "async with uow" not in source
-    assert ".commit()" not in source
+@pytest.mark.parametrize("module", OUTSIDE_ADAPTERS, ids=lambda p: str(p.name))
+def test_only_the_adapters_use_the_opensearch_client(module: Path):
+    assert not {name for name in imported_modules(module) if name.split(".")[0] == "opensearchpy"}
