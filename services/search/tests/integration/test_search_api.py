@@ -247,6 +247,21 @@ async def test_sorts_and_pages_walk_every_customer_once(api, register, make_toke
     assert numbers == sorted(numbers)
 
 
+async def test_relevance_pages_of_a_text_search_walk_every_match_once(api, register, make_token):
+    token = make_token("viewer")
+    seen, cursor, total = [], None, None
+    while True:
+        answer = await search(api, token, q="as", limit=2, **({"cursor": cursor} if cursor else {}))
+        total = answer["total"]
+        seen += [item["id"] for item in answer["items"]]
+        scores = [item["score"] for item in answer["items"]]
+        assert scores == sorted(scores, reverse=True)
+        if (cursor := answer["next"]) is None:
+            break
+    assert total >= 4
+    assert len(seen) == len(set(seen)) == total
+
+
 async def test_a_cursor_of_another_sort_or_edited_is_a_422_naming_cursor(api, register, make_token):
     token = make_token("viewer")
     cursor = (await search(api, token, sort="name", limit=2))["next"]
