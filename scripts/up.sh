@@ -13,8 +13,8 @@
 
 set -euo pipefail
 
-# Services started by this script, in start order. Later: search portal.
-SERVICES="customer contact activity"
+# Services started by this script, in start order. Later: portal.
+SERVICES="customer contact activity search"
 
 LOG_PREFIX="up"
 # shellcheck source=scripts/infra/lib.sh
@@ -82,6 +82,9 @@ set_service_env() {
   SERVICE_ENV=()
   if [[ -n "${!pw_var:-}" ]]; then
     SERVICE_ENV+=("DATABASE_URL=postgresql+asyncpg://$svc:${!pw_var}@127.0.0.1:5432/$svc")
+  fi
+  if [[ "$svc" == search ]]; then
+    SERVICE_ENV+=("OPENSEARCH_URL=$("$INFRA/opensearch.sh" url)")
   fi
 }
 

@@ -1,0 +1,1 @@
+"""The search service: its app and its command line (`search-service serve|migrate`)."""

@@ -1,0 +1,1 @@
+"""What the search service talks to: its PostgreSQL tables and OpenSearch."""

@@ -1,0 +1,127 @@
+"""Reads and writes of the search service's tables (`search.adapters.tables`).
+
+Every write is an upsert guarded by the version: a row changes only when the event is newer than what
+the row holds, so a stale or repeated event is a no-op whatever order events arrive in.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from search.adapters.tables import categories, contacts, customers
+
+Connection = AsyncSession | AsyncConnection
+
+
+async def _upsert(session: Connection, table: sa.Table, values: dict[str, Any]) -> None:
+    statement = insert(table).values(**values)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.id],
+        set_={name: statement.excluded[name] for name in values if name != "id"},
+        where=statement.excluded.version > table.c.version,
+    )
+    await session.execute(statement)
+
+
+async def keep_customer(session: Connection, state: dict[str, Any], *, version: int, deleted: bool) -> None:
+    await _upsert(
+        session,
+        customers,
+        {
+            "id": uuid.UUID(state["id"]),
+            "office_id": state["office_id"],
+            "version": version,
+            "deleted": deleted,
+            "category_ids": [uuid.UUID(c) for c in state.get("category_ids", [])],
+            "state": state,
+        },
+    )
+
+
+async def keep_contact(session: Connection, state: dict[str, Any], *, version: int, deleted: bool) -> None:
+    await _upsert(
+        session,
+        contacts,
+        {
+            "id": uuid.UUID(state["id"]),
+            "customer_id": uuid.UUID(state["customer_id"]),
+            "version": version,
+            "deleted": deleted,
+            "state": state,
+        },
+    )
+
+
+async def keep_category(session: Connection, state: dict[str, Any], *, version: int, deleted: bool) -> None:
+    await _upsert(
+        session,
+        categories,
+        {
+            "id": uuid.UUID(state["id"]),
+            "office_id": state["office_id"],
+            "name": state["name"],
+            "version": version,
+            "deleted": deleted,
+        },
+    )
+
+
+async def customers_with_category(session: Connection, category_id: uuid.UUID) -> list[uuid.UUID]:
+    rows = await session.execute(
+        sa.select(customers.c.id).where(customers.c.category_ids.contains([category_id]))
+    )
+    return list(rows.scalars())
+
+
+async def locked_customers(session: Connection, ids: Iterable[uuid.UUID]) -> Sequence[Any]:
+    """The customers' rows (deleted ones too), locked until the transaction ends, in id order so two
+    consumers locking overlapping sets never deadlock: one document is built by one consumer at a time."""
+    rows = await session.execute(
+        sa.select(customers.c.id, customers.c.version, customers.c.deleted, customers.c.state)
+        .where(customers.c.id.in_(sorted(ids)))
+        .order_by(customers.c.id)
+        .with_for_update()
+    )
+    return rows.all()
+
+
+async def live_contacts(session: Connection, customer_ids: Iterable[uuid.UUID]) -> Sequence[Any]:
+    rows = await session.execute(
+        sa.select(contacts.c.customer_id, contacts.c.state).where(
+            contacts.c.customer_id.in_(list(customer_ids)), sa.not_(contacts.c.deleted)
+        )
+    )
+    return rows.all()
+
+
+async def category_names(session: Connection, ids: Iterable[uuid.UUID]) -> dict[str, str]:
+    rows = await session.execute(
+        sa.select(categories.c.id, categories.c.name).where(
+            categories.c.id.in_(list(ids)), sa.not_(categories.c.deleted)
+        )
+    )
+    return {str(row.id): row.name for row in rows}
+
+
+async def office_category_names(session: Connection, office_id: str, ids: Iterable[str]) -> dict[str, str]:
+    """Names of the office's categories among these ids (for facet labels)."""
+    wanted = []
+    for value in ids:
+        try:
+            wanted.append(uuid.UUID(value))
+        except ValueError:
+            continue
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        sa.select(categories.c.id, categories.c.name).where(
+            categories.c.id.in_(wanted), categories.c.office_id == office_id
+        )
+    )
+    return {str(row.id): row.name for row in rows}

@@ -1,0 +1,84 @@
+"""The search service: its app and its command line (`search-service serve|migrate`)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from search.adapters.opensearch import SearchIndex
+from search.api import search
+from search.config import Settings
+from search.consumers import handlers
+from search.service.index_metrics import count_documents
+from search.service.indexing import CustomerIndexer
+from search.service.warmup import Warmup
+from servicekit.app import create_service_app
+from servicekit.cli import run_service
+from servicekit.runtime import ServiceRuntime
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+
+class NotWarm(Exception):
+    pass
+
+
+def create_app(config: Settings | None = None) -> FastAPI:
+    settings = config or Settings()
+    index = SearchIndex(settings)
+    warmup = Warmup(index, settings.search_warmup_queries)
+
+    async def opensearch_ready(runtime: ServiceRuntime) -> None:
+        await index.ping()
+        if not warmup.done.is_set():
+            raise NotWarm("warming up: the first queries have not run yet")
+
+    app = create_service_app(
+        settings,
+        title="Search service",
+        description="Find any customer of your office from any scrap of information: name, number, "
+        "organisation or VAT number, address, contact name, e-mail or phone.",
+        routers=[search.router],
+        migrations=MIGRATIONS,
+        publishes=False,
+        handlers=handlers(CustomerIndexer(index, settings.service_name)),
+        readiness_checks={"opensearch": opensearch_ready},
+    )
+    app.state.search_index = index
+    app.state.warmup = warmup
+    kit_lifespan = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The kit's lifespan (migrations, consumer, housekeeping), with the warm-up and the document
+        # count beside it; the OpenSearch client is closed after the consumer has stopped.
+        async with kit_lifespan(app):
+            tasks = [
+                asyncio.create_task(warmup.run(), name="search warm-up"),
+                asyncio.create_task(count_documents(index, settings.service_name), name="search count"),
+            ]
+            try:
+                yield
+            finally:
+                for task in tasks:
+                    task.cancel()
+                for task in tasks:
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
+        await index.close()
+
+    app.router.lifespan_context = lifespan
+    return app
+
+
+def run() -> None:
+    run_service(Settings(), app_factory="search.main:create_app", migrations=MIGRATIONS)
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,1 @@
+"""Use cases of the search service: keeping the index, answering searches, warming up."""

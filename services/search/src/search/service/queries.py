@@ -1,0 +1,296 @@
+"""The OpenSearch queries behind the search API, built by code from plain text (never `query_string`):
+whatever a user types is looked up as words and numbers, so query syntax, SQL fragments and odd
+Unicode are only text (issue 10 point 3).
+
+How one input is looked up (all clauses in one `bool`, any may match):
+- as a number, constant-scored far above any text score, so exact number hits come first: the
+  compact and digits-only forms against every written form of organisation, VAT and tax numbers; the
+  customer number exact, then as a prefix; a postal code;
+- as a contact (nested, of the caller's office only): a phone in any form, an e-mail exact or as a
+  prefix, a name or title as words and as prefixes;
+- as words: BM25 over the name (weighted most) and everything else of the customer (`text`, every
+  field copied into one), folded and transliterated; every word as a prefix
+  (constant-scored edge n-grams on fields without norms or positions, cheap); typo-tolerant (fuzzy)
+  at a low weight only in a second request, made when the first finds fewer than `FEW_HITS`: fuzzy
+  clauses cost most on broad terms, and a query that already finds its customer needs none.
+Every query is filtered to the caller's office, global customers included; contacts count only when
+they are the caller's office's own (a global customer's contacts belong to the office that added them).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from search.domain.numbers import compact, digits, looks_like_number, query_phone_forms
+
+Sort = Literal["relevance", "name", "number", "updated"]
+
+SORTS: dict[str, list[dict[str, Any]]] = {
+    "relevance": [{"_score": {"order": "desc"}}, {"id": {"order": "asc"}}],
+    "name": [{"name.sort": {"order": "asc", "missing": "_last"}}, {"id": {"order": "asc"}}],
+    "number": [{"customer_number": {"order": "asc", "missing": "_last"}}, {"id": {"order": "asc"}}],
+    "updated": [{"updated_at": {"order": "desc"}}, {"id": {"order": "asc"}}],
+}
+
+FEW_HITS = 5
+MAX_WORDS = 8
+"""Words beyond these are ignored: a query stays a few dozen clauses whatever is pasted into it."""
+
+_WORD = re.compile(r"\w+")
+EXACT_NUMBER = 1000.0
+NUMBER_PREFIX = 200.0
+EXACT_CONTACT = 500.0
+
+FACETS: dict[str, str] = {
+    "category": "category_ids",
+    "owner": "owner_id",
+    "active": "active",
+    "type": "type",
+    "segment": "segment",
+    "city": "cities",
+    "country": "country",
+}
+"""Facet name → the document field it counts (and filters by)."""
+
+HIGHLIGHTED = ("name", "addresses.line1", "addresses.city", "category_names")
+"""Fields whose matches are shown; not contacts (nested, and each office's own)."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    category: list[str] = field(default_factory=list)
+    owner: list[str] = field(default_factory=list)
+    active: bool | None = None
+    type: str | None = None
+    segment: list[str] = field(default_factory=list)
+    city: list[str] = field(default_factory=list)
+    country: list[str] = field(default_factory=list)
+
+    def clauses(self) -> list[dict[str, Any]]:
+        chosen: list[dict[str, Any]] = []
+        for name in ("category", "owner", "segment", "city", "country"):
+            values = getattr(self, name)
+            if values:
+                chosen.append({"terms": {FACETS[name]: values}})
+        if self.active is not None:
+            chosen.append({"term": {"active": self.active}})
+        if self.type is not None:
+            chosen.append({"term": {"type": self.type}})
+        return chosen
+
+
+def visible_to(office_id: str) -> dict[str, Any]:
+    """The office's own customers and every global one."""
+    return {
+        "bool": {
+            "should": [{"term": {"office_id": office_id}}, {"term": {"global": True}}],
+            "minimum_should_match": 1,
+        }
+    }
+
+
+def words_of(text: str) -> str:
+    return " ".join(_WORD.findall(text)[:MAX_WORDS])
+
+
+def _constant(query: dict[str, Any], boost: float) -> dict[str, Any]:
+    return {"constant_score": {"filter": query, "boost": boost}}
+
+
+def number_clauses(text: str) -> list[dict[str, Any]]:
+    clauses: list[dict[str, Any]] = []
+    typed = text.strip().casefold()
+    whole = compact(text)
+    if typed and len(typed) <= 64:
+        clauses.append(_constant({"term": {"customer_number": typed}}, EXACT_NUMBER))
+        if " " not in typed:
+            clauses.append(_constant({"prefix": {"customer_number": typed}}, NUMBER_PREFIX))
+    if whole and len(whole) <= 64:
+        clauses.append(_constant({"term": {"numbers": whole}}, EXACT_NUMBER))
+        clauses.append(_constant({"term": {"postal_codes": whole}}, 20.0))
+    if looks_like_number(text) and len(digits(text)) <= 64:
+        clauses.append(_constant({"term": {"numbers": digits(text)}}, EXACT_NUMBER))
+        clauses.append(_constant({"term": {"customer_number": digits(text)}}, EXACT_NUMBER))
+    return clauses
+
+
+def contact_clause(text: str, office_id: str, *, fuzzy: bool = False) -> dict[str, Any] | None:
+    """The customers with a contact of the caller's office matching `text`: phone in any form, e-mail
+    exact or as a prefix, name or title as words, as prefixes, and (second request) with typos. Only
+    the office's own contacts: a global customer's contacts belong to the office that added them."""
+    should: list[dict[str, Any]] = []
+    if looks_like_number(text):
+        phones = query_phone_forms(text)
+        if phones:
+            should.append(_constant({"terms": {"contacts.phones": phones}}, EXACT_CONTACT))
+    typed = text.strip().casefold()
+    if "@" in typed and " " not in typed and len(typed) <= 254:
+        should.append(_constant({"term": {"contacts.email": typed}}, EXACT_CONTACT))
+        should.append(_constant({"prefix": {"contacts.email": typed}}, 100.0))
+    words = words_of(text)
+    if words:
+        should += [
+            {
+                "multi_match": {
+                    "query": words,
+                    "type": "most_fields",
+                    "operator": "and",
+                    "fields": [
+                        "contacts.name^2",
+                        "contacts.name.translit^2",
+                        "contacts.email.parts",
+                        "contacts.title",
+                    ],
+                }
+            },
+            _constant({"match": {"contacts.name.prefix": {"query": words, "operator": "and"}}}, 1.5),
+            _constant({"match": {"contacts.name.translit_prefix": {"query": words, "operator": "and"}}}, 1.5),
+        ]
+        if fuzzy:
+            should.append(
+                {
+                    "match": {
+                        "contacts.name": {
+                            "query": words,
+                            "operator": "and",
+                            "fuzziness": "AUTO",
+                            "prefix_length": 1,
+                            "boost": 0.5,
+                        }
+                    }
+                }
+            )
+    if not should:
+        return None
+    query = {
+        "bool": {
+            "filter": [{"term": {"contacts.office_id": office_id}}],
+            "should": should,
+            "minimum_should_match": 1,
+        }
+    }
+    return {"nested": {"path": "contacts", "score_mode": "max", "query": query}}
+
+
+def word_clauses(words: str, *, fuzzy: bool = False) -> list[dict[str, Any]]:
+    if not words:
+        return []
+    clauses = [
+        {
+            "multi_match": {
+                "query": words,
+                "type": "most_fields",
+                "operator": "and",
+                "fields": ["name^4", "name.translit^4", "text", "text.translit"],
+            }
+        },
+        _constant({"match": {"name.prefix": {"query": words, "operator": "and"}}}, 3.0),
+        _constant({"match": {"name.translit_prefix": {"query": words, "operator": "and"}}}, 3.0),
+        _constant({"match": {"text.prefix": {"query": words, "operator": "and"}}}, 1.5),
+        _constant({"match": {"text.translit_prefix": {"query": words, "operator": "and"}}}, 1.5),
+    ]
+    if not fuzzy:
+        return clauses
+    return [
+        *clauses,
+        {
+            "match": {
+                "name": {
+                    "query": words,
+                    "operator": "and",
+                    "fuzziness": "AUTO",
+                    "prefix_length": 1,
+                    "boost": 0.8,
+                }
+            }
+        },
+        {
+            "match": {
+                "text": {
+                    "query": words,
+                    "operator": "and",
+                    "fuzziness": "AUTO",
+                    "prefix_length": 1,
+                    "boost": 0.3,
+                }
+            }
+        },
+    ]
+
+
+def text_query(text: str, office_id: str, *, fuzzy: bool = False) -> dict[str, Any] | None:
+    """The scoring part for a typed text; None when nothing in it can be looked up."""
+    clauses = [*number_clauses(text), *word_clauses(words_of(text), fuzzy=fuzzy)]
+    contacts = contact_clause(text, office_id, fuzzy=fuzzy)
+    if contacts is not None:
+        clauses.append(contacts)
+    if not clauses:
+        return None
+    return {"bool": {"should": clauses, "minimum_should_match": 1}}
+
+
+def effective_sort(text: str | None, sort: Sort) -> Sort:
+    """Without a text every score is equal: relevance then means by name."""
+    return "name" if sort == "relevance" and not (text and text.strip()) else sort
+
+
+def search_body(
+    text: str | None,
+    office_id: str,
+    filters: Filters,
+    *,
+    sort: Sort,
+    size: int,
+    after: list[Any] | None,
+    fuzzy: bool = False,
+) -> dict[str, Any]:
+    """The search request of `GET /v1/search/customers`; `fuzzy` adds the typo-tolerant clauses."""
+    scoring: dict[str, Any] = {"match_all": {}}
+    if text and text.strip():
+        scoring = text_query(text, office_id, fuzzy=fuzzy) or {"match_none": {}}
+    body: dict[str, Any] = {
+        "size": size,
+        "track_total_hits": True,
+        "query": {"bool": {"must": [scoring], "filter": [visible_to(office_id), *filters.clauses()]}},
+        "sort": SORTS[effective_sort(text, sort)],
+        "track_scores": True,
+        "_source": ["id", "customer_number", "name", "active", "type", "city", "country"],
+        "aggs": {name: {"terms": {"field": path, "size": 20}} for name, path in FACETS.items()},
+        "highlight": {
+            "encoder": "html",
+            "require_field_match": False,
+            "number_of_fragments": 0,
+            "fields": {name: {} for name in HIGHLIGHTED},
+        },
+    }
+    if after is not None:
+        body["search_after"] = after
+    return body
+
+
+def suggest_body(text: str, office_id: str, size: int) -> dict[str, Any]:
+    """A few names for the search box: prefixes of names and customer numbers, nothing heavier."""
+    words = words_of(text)
+    should: list[dict[str, Any]] = []
+    if words:
+        should += [
+            {"match": {"name.prefix": {"query": words, "operator": "and"}}},
+            {"match": {"name.translit_prefix": {"query": words, "operator": "and"}}},
+            {"match": {"name": {"query": words, "operator": "and", "boost": 2.0}}},
+        ]
+    typed = text.strip().casefold()
+    if typed and " " not in typed and len(typed) <= 64:
+        should.append(_constant({"prefix": {"customer_number": typed}}, 5.0))
+    return {
+        "size": size,
+        "_source": ["id", "customer_number", "name", "active"],
+        "query": {
+            "bool": {
+                "must": [{"bool": {"should": should or [{"match_none": {}}], "minimum_should_match": 1}}],
+                "filter": [visible_to(office_id)],
+            }
+        },
+        "sort": [{"_score": {"order": "desc"}}, {"name.sort": {"order": "asc"}}, {"id": {"order": "asc"}}],
+    }

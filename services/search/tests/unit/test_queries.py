@@ -1,0 +1,54 @@
+"""Whatever is typed becomes match and term queries built by code, never query syntax (issue 10 point 3)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from search.service.queries import MAX_WORDS, Filters, search_body, words_of
+
+HOSTILE = [
+    'name:"x" OR 1=1',
+    "'; DROP TABLE customers; --",
+    "*:*",
+    "a AND (b OR",
+    "\\",
+    "/.*/",
+    "~~~^^^",
+    "\U0001d518\U0001d52b\U0001d526\U0001d520\U0001d52c\U0001d521\U0001d522 \u202e evil",
+    "a-" * 100,
+]
+
+
+@pytest.mark.parametrize("typed", HOSTILE)
+def test_no_query_holds_a_query_string_clause(typed):
+    body = json.dumps(search_body(typed, "office-1", Filters(), sort="relevance", size=20, after=None))
+    assert "query_string" not in body
+    assert "simple_query_string" not in body
+
+
+def test_pasted_text_is_cut_to_a_few_words():
+    assert len(words_of("a-" * 100).split()) == MAX_WORDS
+
+
+def test_every_query_is_limited_to_the_office_and_global_customers():
+    body = search_body("x", "office-1", Filters(), sort="relevance", size=20, after=None)
+    [office] = [clause for clause in body["query"]["bool"]["filter"] if "bool" in clause]
+    assert office["bool"]["should"] == [{"term": {"office_id": "office-1"}}, {"term": {"global": True}}]
+
+
+def test_without_text_relevance_means_by_name():
+    body = search_body(None, "office-1", Filters(), sort="relevance", size=20, after=None)
+    assert next(iter(body["sort"][0])) == "name.sort"
+
+
+def test_typo_tolerance_is_only_in_the_second_request():
+    first = json.dumps(
+        search_body("fjordkarft", "office-1", Filters(), sort="relevance", size=20, after=None)
+    )
+    second = json.dumps(
+        search_body("fjordkarft", "office-1", Filters(), sort="relevance", size=20, after=None, fuzzy=True)
+    )
+    assert "fuzziness" not in first
+    assert "fuzziness" in second
