@@ -106,6 +106,8 @@ async def _applied_without_steps(unit: UnitOfWork, consumer: str, deliveries: Se
                         await event_handler(delivery.envelope, unit)
                     finally:
                         correlation_id_var.reset(token)
+        except TransactionBroken:
+            raise  # nothing of this batch can apply now: the consumer takes it back whole
         except Exception:
             return False  # leaving the block rolls the whole transaction back
         await unit.commit()
