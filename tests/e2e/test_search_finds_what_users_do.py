@@ -4,75 +4,12 @@ README's quick tour), and a deleted customer is no longer found."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import time
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
-from typing import Any
-
 import httpx
-import pytest
 
-from servicekit.testing.databases import create_database, drop_database, with_database
-from servicekit.testing.processes import free_port, running_service
+from servicekit.testing.consumers import eventually
 
 SERVICES = ("customer", "contact", "search")
-
-
-@pytest.fixture
-async def platform(infra, topology, tmp_path: Path) -> AsyncIterator[dict[str, str]]:
-    ports = {service: free_port() for service in SERVICES}
-    databases = {service: await create_database(infra.pg_admin_url, f"e2e_{service}") for service in SERVICES}
-    index_prefix = f"e2e-{uuid.uuid4().hex[:10]}"
-    common = {
-        "AMQP_URL": infra.amqp_url,
-        "BUS_EXCHANGE": topology.exchange,
-        "BUS_QUEUE_TYPE": topology.queue_type,
-        "MIGRATE_ON_START": "true",
-        "ENVIRONMENT": "test",
-        "OUTBOX_POLL_INTERVAL_S": "0.5",
-        "CUSTOMER_SERVICE_URL": f"http://127.0.0.1:{ports['customer']}",
-        "CONTACT_SERVICE_URL": f"http://127.0.0.1:{ports['contact']}",
-        "OPENSEARCH_URL": infra.opensearch_url,
-        "SEARCH_INDEX_PREFIX": index_prefix,
-    }
-    try:
-        with contextlib.ExitStack() as stack:
-            urls = {
-                service: stack.enter_context(
-                    running_service(
-                        [f"{service}-service", "serve"],
-                        {
-                            **common,
-                            "DATABASE_URL": with_database(
-                                infra.pg_admin_url, databases[service], driver="asyncpg"
-                            ),
-                        },
-                        ports[service],
-                        tmp_path / f"{service}.log",
-                    )
-                )
-                for service in SERVICES
-            }
-            yield urls
-    finally:
-        for name in databases.values():
-            await drop_database(infra.pg_admin_url, name)
-        async with httpx.AsyncClient(base_url=infra.opensearch_url) as opensearch:
-            await opensearch.delete(f"/{index_prefix}-customers-v*")
-
-
-async def eventually(check: Callable[[], Awaitable[Any]], within: float = 30.0) -> Any:
-    deadline = time.monotonic() + within
-    while True:
-        result = await check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not true within {within}s")
-        await asyncio.sleep(0.2)
+"""The services this test talks to (the platform fixture runs them all)."""
 
 
 async def test_what_a_user_creates_is_found_by_any_scrap_of_it(platform, make_token):
@@ -112,7 +49,7 @@ async def test_what_a_user_creates_is_found_by_any_scrap_of_it(platform, make_to
                 return False
         return True
 
-    await eventually(found_by_all)  # the refresh interval (1 s) included
+    await eventually(found_by_all, within=30)  # the refresh interval (1 s) included
     suggested = await search_api.get("/v1/search/suggest", params={"q": "ostb"})
     assert [item["id"] for item in suggested.json()["items"]] == [customer_id]
 
@@ -124,6 +61,6 @@ async def test_what_a_user_creates_is_found_by_any_scrap_of_it(platform, make_to
     async def gone() -> bool:
         return await found("Østbø") == []
 
-    await eventually(gone)
+    await eventually(gone, within=30)
     for client in (customer_api, contact_api, search_api):
         await client.aclose()
