@@ -23,6 +23,11 @@ How the consumer calls a batch handler (see ``servicekit.batches``):
   the handler called once per event, so only the bad event fails. A handler that knows the whole call
   failed (its server is unreachable) reports every event failed instead, which skips that.
 Events it records name their cause with ``uow.record(..., caused_by=event)``.
+
+A handler that finds something the whole batch needs unreachable (the search service's OpenSearch)
+raises ``DependencyUnavailable``: nothing of the batch is kept, no event counts a try or goes to a retry
+or dead-letter queue, and the consumer takes the whole batch back from the broker after a pause, however
+long the outage lasts. Reporting the events failed instead would dead-letter them after a few tries.
 """
 
 from __future__ import annotations
@@ -33,7 +38,12 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeGuard
 
 from contracts import EventEnvelope
-from servicekit.unit_of_work import UnitOfWork
+from servicekit.unit_of_work import TransactionBroken, UnitOfWork
+
+
+class DependencyUnavailable(TransactionBroken):
+    """Something every event of the batch needs is down: the batch is rolled back and comes back whole."""
+
 
 EventHandler = Callable[[EventEnvelope[Any], UnitOfWork], Awaitable[None]]
 """A handler applies one event inside the given unit of work; it must not commit."""

@@ -19,7 +19,7 @@ from prometheus_client import REGISTRY
 from sqlalchemy import insert
 
 from contracts import EventEnvelope
-from servicekit.handlers import ALL_APPLIED, BatchOutcome, EventHandler
+from servicekit.handlers import ALL_APPLIED, BatchOutcome, DependencyUnavailable, EventHandler
 from servicekit.testing.consumers import (
     applied_events,
     eventually,
@@ -301,3 +301,33 @@ def _consumed(outcome: str) -> float:
         "events_consumed_total", {"service": "contact", "event_type": Pinged.event_type, "outcome": outcome}
     )
     return value or 0.0
+
+
+async def test_a_batch_whose_dependency_is_down_comes_back_whole_without_counting_a_try(
+    infra, topology, consumer_sessions, office_id
+):
+    events = [pinged(office_id, f"e{n}") for n in range(3)]
+    record = recording_handler("contact")
+    outage = {"calls_left": 2}
+
+    async def needs_a_server(envelope, uow):
+        if outage["calls_left"] > 0:
+            outage["calls_left"] -= 1
+            raise DependencyUnavailable("the index server does not answer")
+        await record(envelope, uow)
+
+    gate = Gate(infra, topology, office_id)
+    async with running_consumer(
+        amqp_url=infra.amqp_url,
+        topology=topology,
+        session_factory=consumer_sessions,
+        handlers={Pinged.event_type: gate.around(needs_a_server)},
+    ):
+        await gate.let_through_as_one_batch(*events)
+        rows = await eventually(lambda: rows_with(consumer_sessions, office_id, 3), within=60)
+        await asyncio.sleep(0.3)
+        assert await take_all(infra.amqp_url, topology.dead_letter_queue_name("contact")) == []
+    assert outage["calls_left"] == 0
+    assert applied_ids(rows) == ids(events)
+    # No event failed alone into a retry queue: the whole batch came back and applied together.
+    assert len({row.transaction_id for row in rows}) == 1

@@ -15,7 +15,7 @@ How one batch is applied, inside the consumer's transaction:
    document is there already) and a delete of a missing document are outcomes, not failures.
 
 OpenSearch unreachable: the whole batch cannot apply, and no event of it is at fault. The handler
-raises `IndexUnavailable` (a `TransactionBroken`): the transaction is rolled back and no message is
+raises `IndexUnavailable` (the kit's `DependencyUnavailable`): the transaction is rolled back and no message is
 acknowledged, so the consumer reconnects after a growing pause (up to 5 s) and gets the same events
 again; none is counted as a failed try, so none goes to the dead-letter queue only because OpenSearch
 was down for a while. An event OpenSearch refuses (a document it cannot take) fails alone and goes the
@@ -38,13 +38,13 @@ from search.adapters import repository
 from search.adapters.opensearch import SearchIndex, SearchUnavailable
 from search.domain.document import customer_document
 from search.service import index_metrics
-from servicekit.handlers import ALL_APPLIED, BatchOutcome
-from servicekit.unit_of_work import TransactionBroken, UnitOfWork
+from servicekit.handlers import ALL_APPLIED, BatchOutcome, DependencyUnavailable
+from servicekit.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
 
-class IndexUnavailable(TransactionBroken):
+class IndexUnavailable(DependencyUnavailable):
     """OpenSearch did not answer: nothing of this batch is applied, and every event of it comes back."""
 
 
