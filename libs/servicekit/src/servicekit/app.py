@@ -8,8 +8,8 @@ from `contracts.routing.SUBSCRIPTIONS`, and building the app fails when they and
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -137,23 +137,27 @@ def create_service_app(
     publishes: bool,
     handlers: Mapping[str, Handler] | None = None,
     readiness_checks: Mapping[str, ReadinessCheck] | None = None,
+    service_lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
 ) -> FastAPI:
     """The service's app; raises `SubscriptionMismatch` at once (not at the first event) when its
-    handlers and its subscription disagree."""
+    handlers and its subscription disagree. `service_lifespan` holds the service's own resources and
+    tasks (the search service's OpenSearch client and warm-up): entered before the kit starts its
+    relay, consumer and housekeeping, left after they have stopped."""
     subscriptions.subscribed_patterns(settings.service_name, handlers or {})
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runtime = build_runtime(settings, publishes=publishes, handlers=handlers)
-        if settings.migrate_on_start:
-            await upgrade_database(runtime.engine, migrations)
-        app.state.runtime = runtime
-        runtime.start_background_work()
-        try:
-            yield
-        finally:
-            await runtime.stop()
+        async with service_lifespan(app) if service_lifespan else nullcontext():
+            runtime = build_runtime(settings, publishes=publishes, handlers=handlers)
+            if settings.migrate_on_start:
+                await upgrade_database(runtime.engine, migrations)
+            app.state.runtime = runtime
+            runtime.start_background_work()
+            try:
+                yield
+            finally:
+                await runtime.stop()
 
     app = FastAPI(
         title=title,

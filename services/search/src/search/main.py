@@ -38,6 +38,24 @@ def create_app(config: Settings | None = None) -> FastAPI:
         if not warmup.done.is_set():
             raise NotWarm("warming up: the first queries have not run yet")
 
+    @asynccontextmanager
+    async def warm_and_counting(app: FastAPI) -> AsyncIterator[None]:
+        # The warm-up and the document count run beside the kit's workers; the OpenSearch client is
+        # closed after the consumer has stopped.
+        tasks = [
+            asyncio.create_task(warmup.run(), name="search warm-up"),
+            asyncio.create_task(count_documents(index, settings.service_name), name="search count"),
+        ]
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await index.close()
+
     app = create_service_app(
         settings,
         title="Search service",
@@ -48,31 +66,10 @@ def create_app(config: Settings | None = None) -> FastAPI:
         publishes=False,
         handlers=handlers(CustomerIndexer(index, settings.service_name)),
         readiness_checks={"opensearch": opensearch_ready},
+        service_lifespan=warm_and_counting,
     )
     app.state.search_index = index
     app.state.warmup = warmup
-    kit_lifespan = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # The kit's lifespan (migrations, consumer, housekeeping), with the warm-up and the document
-        # count beside it; the OpenSearch client is closed after the consumer has stopped.
-        async with kit_lifespan(app):
-            tasks = [
-                asyncio.create_task(warmup.run(), name="search warm-up"),
-                asyncio.create_task(count_documents(index, settings.service_name), name="search count"),
-            ]
-            try:
-                yield
-            finally:
-                for task in tasks:
-                    task.cancel()
-                for task in tasks:
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await task
-        await index.close()
-
-    app.router.lifespan_context = lifespan
     return app
 
 
