@@ -8,10 +8,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import httpx
 from fastapi import FastAPI
 
 from search.adapters.opensearch import SearchIndex
-from search.api import search
+from search.api import rebuild, search
 from search.config import Settings
 from search.consumers import handlers
 from search.service.index_metrics import count_documents
@@ -43,7 +44,7 @@ def create_app(config: Settings | None = None) -> FastAPI:
         title="Search service",
         description="Find any customer of your office from any scrap of information: name, number, "
         "organisation or VAT number, address, contact name, e-mail or phone.",
-        routers=[search.router],
+        routers=[search.router, rebuild.router],
         migrations=MIGRATIONS,
         publishes=False,
         handlers=handlers(CustomerIndexer(index, settings.service_name)),
@@ -51,6 +52,10 @@ def create_app(config: Settings | None = None) -> FastAPI:
     )
     app.state.search_index = index
     app.state.warmup = warmup
+    app.state.settings = settings
+    # The client of the customer and contact services' bulk reads (tests mount the apps on it).
+    app.state.owner_client = httpx.AsyncClient(timeout=30.0)
+    app.state.rebuild_tasks = set()
     kit_lifespan = app.router.lifespan_context
 
     @asynccontextmanager
@@ -65,12 +70,14 @@ def create_app(config: Settings | None = None) -> FastAPI:
             try:
                 yield
             finally:
+                tasks += list(app.state.rebuild_tasks)
                 for task in tasks:
                     task.cancel()
                 for task in tasks:
                     with contextlib.suppress(asyncio.CancelledError):
                         await task
         await index.close()
+        await app.state.owner_client.aclose()
 
     app.router.lifespan_context = lifespan
     return app
