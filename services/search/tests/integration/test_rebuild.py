@@ -5,19 +5,23 @@ changed ends with exactly the source databases' customers and contacts in a new 
 from __future__ import annotations
 
 import asyncio
+import uuid
 from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 
 from contact_api_helpers import create_contact, create_customer
 from contracts.contact import ContactState
-from contracts.customer import CustomerState
+from contracts.customer import CustomerState, CustomerUpdated
 from search.domain.document import customer_document
 from search.service import rebuild
-from search_api_helpers import auth
+from search_api_helpers import auth, customer_state, event
 from servicekit.auth import issue_service_token
 from servicekit.testing.consumers import eventually
+from servicekit.testing.messages import publish
 
 
 class SlowOwner(httpx.AsyncBaseTransport):
@@ -157,3 +161,52 @@ async def test_only_an_office_admin_may_rebuild(api, make_token):
         answer = await api.post("/v1/search/rebuild", headers=auth(make_token(role)))
         assert answer.status_code == 403, answer.text
         assert (await api.get("/v1/search/rebuild", headers=auth(make_token(role)))).status_code == 403
+
+
+class StaleOwners:
+    """Bulk reads answering fixed (older) states, as an owner read before a change whose event came first."""
+
+    def __init__(self, customers: list[Any], contacts: list[Any]) -> None:
+        self.app = FastAPI()
+
+        @self.app.get("/internal/v1/customers")
+        async def customer_page() -> JSONResponse:
+            items = [c.model_dump(mode="json", by_alias=True) for c in customers]
+            return JSONResponse({"items": items, "next_after": None})
+
+        @self.app.get("/internal/v1/contacts")
+        async def contact_page() -> JSONResponse:
+            items = [c.model_dump(mode="json") for c in contacts]
+            return JSONResponse({"items": items, "next_after": None})
+
+
+async def test_an_older_bulk_state_never_overwrites_a_newer_event(
+    api, infra, topology, index, settings, office_id, make_token
+):
+    customer_id = uuid.uuid4()
+    newer = customer_state(office_id, customer_id, 3, name="Ny Nordlys AS")
+    await publish(
+        infra.amqp_url, topology, event(CustomerUpdated(customer=newer, changed_fields=["name"]), newer)
+    )
+    await eventually(lambda: _wait_for(index, {str(customer_id)}))
+    older = customer_state(office_id, customer_id, 2, name="Gamle Nordlys AS")
+    owners = StaleOwners([older], [])
+    api.app.state.owner_client = httpx.AsyncClient(
+        mounts={
+            settings.customer_service_url: httpx.ASGITransport(app=owners.app),
+            settings.contact_service_url: httpx.ASGITransport(app=owners.app),
+        }
+    )
+    admin = make_token("office_admin")
+    assert (await api.post("/v1/search/rebuild", headers=auth(admin))).status_code == 202
+
+    async def done() -> bool:
+        return (await api.get("/v1/search/rebuild", headers=auth(admin))).json()["state"] == "done"
+
+    await eventually(done, within=15)
+    indexed = await _indexed_documents(index)
+    assert indexed[str(customer_id)]["name"] == "Ny Nordlys AS"
+    assert indexed[str(customer_id)]["version"] == 3
+    metrics = (await api.get("/metrics")).text
+    assert 'search_rebuild_progress{service="search"} 1.0' in metrics
+    await api.app.state.owner_client.aclose()
