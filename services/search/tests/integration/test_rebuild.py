@@ -210,3 +210,27 @@ async def test_an_older_bulk_state_never_overwrites_a_newer_event(
     metrics = (await api.get("/metrics")).text
     assert 'search_rebuild_progress{service="search"} 1.0' in metrics
     await api.app.state.owner_client.aclose()
+
+
+async def test_a_rebuild_whose_source_is_down_fails_and_leaves_the_index_as_it_was(api, index, make_token):
+    await index.ensure()
+    before = await index.indices_behind()
+    down = httpx.MockTransport(lambda request: httpx.Response(503, json={"title": "Service unavailable"}))
+    api.app.state.owner_client = httpx.AsyncClient(transport=down)
+    admin = make_token("office_admin")
+    assert (await api.post("/v1/search/rebuild", headers=auth(admin))).status_code == 202
+
+    async def failed() -> dict[str, Any] | None:
+        answer = (await api.get("/v1/search/rebuild", headers=auth(admin))).json()
+        return dict(answer) if answer["state"] == "failed" else None
+
+    outcome = await eventually(failed, within=15)
+    assert "contacts bulk read" in outcome["error"]
+    assert "503" in outcome["error"]
+    assert await index.indices_behind() == before
+    answer = await index.call("indices.get", index=f"{index.alias}-v*")
+    assert sorted(answer) == before
+    # The lock was released: the next rebuild may start.
+    assert (await api.post("/v1/search/rebuild", headers=auth(admin))).status_code == 202
+    await eventually(failed, within=15)
+    await api.app.state.owner_client.aclose()

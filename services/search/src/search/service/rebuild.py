@@ -183,6 +183,9 @@ class Rebuild:
 
     async def _finish(self, state: str, error: str | None) -> None:
         async with self.engine.begin() as connection:
+            # Gate held: no batch that still names the new index is in flight once this commits, so
+            # deleting a failed rebuild's index next never races a batch writing to it.
+            await repository.close_rebuild_gate(connection)
             await repository.update_rebuild(
                 connection,
                 state=state,
