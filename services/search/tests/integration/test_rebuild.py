@@ -6,16 +6,19 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from contact_api_helpers import create_contact, create_customer
 from contracts.contact import ContactState
-from contracts.customer import CustomerState, CustomerUpdated
+from contracts.customer import CustomerCreated, CustomerState, CustomerUpdated
+from search.adapters import repository
 from search.domain.document import customer_document
 from search.service import rebuild
 from search_api_helpers import auth, customer_state, event
@@ -234,3 +237,75 @@ async def test_a_rebuild_whose_source_is_down_fails_and_leaves_the_index_as_it_w
     assert (await api.post("/v1/search/rebuild", headers=auth(admin))).status_code == 202
     await eventually(failed, within=15)
     await api.app.state.owner_client.aclose()
+
+
+class HeldOwners:
+    """Bulk reads of no customer and no contact, the customer read held until `release` is set: events
+    applied meanwhile reach the new index only through the live consumer."""
+
+    def __init__(self) -> None:
+        self.reading = asyncio.Event()
+        self.release = asyncio.Event()
+        self.app = FastAPI()
+
+        @self.app.get("/internal/v1/customers")
+        async def customer_page() -> JSONResponse:
+            self.reading.set()
+            await self.release.wait()
+            return JSONResponse({"items": [], "next_after": None})
+
+        @self.app.get("/internal/v1/contacts")
+        async def contact_page() -> JSONResponse:
+            return JSONResponse({"items": [], "next_after": None})
+
+
+async def test_events_applied_during_the_rebuild_reach_the_new_index(
+    api, infra, topology, index, settings, office_id, make_token
+):
+    owners = HeldOwners()
+    transport = httpx.ASGITransport(app=owners.app)
+    api.app.state.owner_client = httpx.AsyncClient(
+        mounts={settings.customer_service_url: transport, settings.contact_service_url: transport}
+    )
+    admin = make_token("office_admin")
+    assert (await api.post("/v1/search/rebuild", headers=auth(admin))).status_code == 202
+    await asyncio.wait_for(owners.reading.wait(), 10)
+    customer = customer_state(office_id, uuid.uuid4(), 1, name="Underveis Handel AS")
+    await publish(infra.amqp_url, topology, event(CustomerCreated(customer=customer), customer))
+    await eventually(lambda: _wait_for(index, {str(customer.id)}))
+    owners.release.set()
+
+    async def done() -> bool:
+        return (await api.get("/v1/search/rebuild", headers=auth(admin))).json()["state"] == "done"
+
+    await eventually(done, within=15)
+    assert set(await _indexed_documents(index)) == {str(customer.id)}
+    await api.app.state.owner_client.aclose()
+
+
+async def test_a_rebuild_whose_process_died_is_no_longer_written_to(
+    api, infra, topology, index, settings, office_id
+):
+    await index.ensure()
+    leftover = f"{index.alias}-v9"
+    engine = create_async_engine(settings.database_url)
+    async with engine.begin() as connection:
+        await repository.save_rebuild(
+            connection,
+            state="running",
+            target_index=leftover,
+            started_at=datetime.now(UTC),
+            finished_at=None,
+            written=0,
+            total=0,
+            error=None,
+        )
+    try:
+        customer = customer_state(office_id, uuid.uuid4(), 1, name="Etter Krasjet AS")
+        await publish(infra.amqp_url, topology, event(CustomerCreated(customer=customer), customer))
+        await eventually(lambda: _wait_for(index, {str(customer.id)}))
+        assert not await index.call("indices.exists", index=leftover)
+    finally:
+        async with engine.begin() as connection:
+            await repository.update_rebuild(connection, state="failed", target_index=None)
+        await engine.dispose()

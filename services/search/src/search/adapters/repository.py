@@ -131,13 +131,28 @@ async def office_category_names(session: Connection, office_id: str, ids: Iterab
 # new index) and moving the alias hold it exclusively. So a batch either began after the new index was
 # named, and writes to it too, or had committed before; and none is between the alias move and its commit.
 REBUILD_GATE = 0x5EA2C4_0001
+# Held by the running rebuild for its whole run, on a connection of its own (one rebuild at a time).
+REBUILD_LOCK = 0x5EA2C4_0002
 
 
 async def pass_rebuild_gate(session: Connection) -> str | None:
     """Hold the gate shared for this transaction; the index a running rebuild builds, if any."""
     await session.execute(sa.select(sa.func.pg_advisory_xact_lock_shared(REBUILD_GATE)))
     return await session.scalar(
-        sa.select(rebuilds.c.target_index).where(rebuilds.c.id == 1, rebuilds.c.state == "running")
+        sa.select(rebuilds.c.target_index).where(
+            rebuilds.c.id == 1, rebuilds.c.state == "running", _rebuild_lock_held()
+        )
+    )
+
+
+def _rebuild_lock_held() -> sa.TextClause:
+    """Whether a live session holds the rebuild lock: a rebuild whose process died left its row
+    `running`, and its index is not written to any more (the next rebuild deletes it)."""
+    # pg_advisory_lock(bigint) shows the key's high 32 bits as classid, its low ones as objid.
+    return sa.text(
+        "EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1"
+        " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        f" AND classid::bigint = {REBUILD_LOCK >> 32} AND objid::bigint = {REBUILD_LOCK & 0xFFFFFFFF})"
     )
 
 
@@ -159,9 +174,6 @@ async def save_rebuild(session: Connection, **values: Any) -> None:
 
 async def update_rebuild(session: Connection, **values: Any) -> None:
     await session.execute(sa.update(rebuilds).where(rebuilds.c.id == 1).values(**values))
-
-
-REBUILD_LOCK = 0x5EA2C4_0002
 
 
 async def hold_rebuild_lock(engine: AsyncEngine) -> AsyncConnection | None:
