@@ -284,7 +284,7 @@ async def test_events_applied_during_the_rebuild_reach_the_new_index(
 
 
 async def test_a_rebuild_whose_process_died_is_no_longer_written_to(
-    api, infra, topology, index, settings, office_id
+    api, infra, topology, index, settings, office_id, make_token
 ):
     await index.ensure()
     leftover = f"{index.alias}-v9"
@@ -305,6 +305,8 @@ async def test_a_rebuild_whose_process_died_is_no_longer_written_to(
         await publish(infra.amqp_url, topology, event(CustomerCreated(customer=customer), customer))
         await eventually(lambda: _wait_for(index, {str(customer.id)}))
         assert not await index.call("indices.exists", index=leftover)
+        answer = await api.get("/v1/search/rebuild", headers=auth(make_token("office_admin")))
+        assert answer.json()["state"] == "interrupted"
     finally:
         async with engine.begin() as connection:
             await repository.update_rebuild(connection, state="failed", target_index=None)

@@ -162,7 +162,9 @@ async def close_rebuild_gate(session: Connection) -> None:
 
 
 async def rebuild_row(session: Connection) -> Any:
-    rows = await session.execute(sa.select(rebuilds).where(rebuilds.c.id == 1))
+    """The latest rebuild's row, with `alive`: whether a session holds the rebuild lock."""
+    alive: sa.Label[bool] = sa.literal_column(_rebuild_lock_held().text, sa.Boolean).label("alive")
+    rows = await session.execute(sa.select(rebuilds, alive).where(rebuilds.c.id == 1))
     return rows.first()
 
 

@@ -47,7 +47,9 @@ class Suggestions(BaseModel):
 
 
 class RebuildProgress(BaseModel):
-    state: str = Field(description="`running`, `done` or `failed`.")
+    state: str = Field(
+        description="`running`, `done`, `failed`, or `interrupted` (its process died; start another)."
+    )
     target_index: str | None = Field(description="The index being filled while running.")
     started_at: str
     finished_at: str | None

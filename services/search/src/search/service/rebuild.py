@@ -88,7 +88,7 @@ async def progress(engine: AsyncEngine) -> Progress | None:
     if row is None:
         return None
     return Progress(
-        state=row.state,
+        state="interrupted" if row.state == "running" and not row.alive else row.state,
         target_index=row.target_index,
         started_at=row.started_at,
         finished_at=row.finished_at,
@@ -152,7 +152,11 @@ class Rebuild:
             await self._copy_and_swap()
         except BaseException as exc:
             log.exception("the index rebuild failed")
-            await self._finish("failed", f"{type(exc).__name__}: {exc}"[:500])
+            async with self.engine.begin() as connection:
+                # Gate held: no batch that still names the new index is in flight once this commits, so
+                # deleting the unfinished index next never races a batch writing to it.
+                await repository.close_rebuild_gate(connection)
+                await repository.update_rebuild(connection, target_index=None)
             if getattr(self, "target", None):
                 try:
                     # Unless the alias moved already (only deleting the old index failed).
@@ -160,6 +164,7 @@ class Rebuild:
                         await self.index.delete_index(self.target)
                 except Exception:
                     log.warning("could not delete the unfinished index %s", self.target)
+            await self._finish("failed", f"{type(exc).__name__}: {exc}"[:500])
             if not isinstance(exc, Exception):
                 raise
         finally:
@@ -183,9 +188,6 @@ class Rebuild:
 
     async def _finish(self, state: str, error: str | None) -> None:
         async with self.engine.begin() as connection:
-            # Gate held: no batch that still names the new index is in flight once this commits, so
-            # deleting a failed rebuild's index next never races a batch writing to it.
-            await repository.close_rebuild_gate(connection)
             await repository.update_rebuild(
                 connection,
                 state=state,
