@@ -77,7 +77,9 @@ def reindex(
         console.print(f"[red]the search service at {url} refused the rebuild:[/red] {exc}", soft_wrap=True)
         raise typer.Exit(1) from None
     if outcome["state"] != "done":
-        console.print(f"[red]the rebuild failed:[/red] {outcome.get('error')}", soft_wrap=True)
+        console.print(
+            f"[red]the rebuild {outcome['state']}:[/red] {outcome.get('error') or ''}", soft_wrap=True
+        )
         raise typer.Exit(1)
     console.print(f"rebuilt the search index: {outcome['written']} customer documents")
 
