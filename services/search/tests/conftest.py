@@ -10,6 +10,8 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
+from contact.config import Settings as ContactSettings
+from contact_api_helpers import migrated_contact_database
 from customer.config import Settings as CustomerSettings
 from customer_api_helpers import migrated_customer_database
 from search.adapters.opensearch import SearchIndex
@@ -17,6 +19,7 @@ from search.config import Settings
 from search_api_helpers import migrated_search_database
 from servicekit.bus import Topology
 from servicekit.testing.infrastructure import Infrastructure
+from servicekit.testing.owners import read_owners_through
 from servicekit.testing.services import running_in_process, settings_for_tests
 
 
@@ -75,4 +78,29 @@ async def customer_api(customer_settings: CustomerSettings) -> AsyncIterator[htt
     from customer.main import create_app
 
     async with running_in_process(create_app(customer_settings), "http://customer") as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+async def contact_database(infra: Infrastructure) -> AsyncIterator[str]:
+    async for url in migrated_contact_database(infra, "contact_of_search"):
+        yield url
+
+
+@pytest.fixture
+def contact_settings(contact_database: str, infra: Infrastructure, topology: Topology) -> ContactSettings:
+    return settings_for_tests(ContactSettings, contact_database, infra, topology)
+
+
+@pytest.fixture
+async def contact_api(
+    contact_settings: ContactSettings, customer_settings: CustomerSettings, customer_api: httpx.AsyncClient
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The contact service in this process beside the customer service, each reading the other's
+    aggregates through in-process."""
+    from contact.main import create_app
+
+    async with running_in_process(create_app(contact_settings), "http://contact") as client:
+        await read_owners_through(client.app, {contact_settings.customer_service_url: customer_api.app})  # type: ignore[attr-defined]
+        await read_owners_through(customer_api.app, {customer_settings.contact_service_url: client.app})  # type: ignore[attr-defined]
         yield client

@@ -8,10 +8,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import httpx
 from fastapi import FastAPI
 
 from search.adapters.opensearch import SearchIndex
-from search.api import search
+from search.api import rebuild, search
 from search.config import Settings
 from search.consumers import handlers
 from search.service.index_metrics import count_documents
@@ -40,8 +41,8 @@ def create_app(config: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def warm_and_counting(app: FastAPI) -> AsyncIterator[None]:
-        # The warm-up and the document count run beside the kit's workers; the OpenSearch client is
-        # closed after the consumer has stopped.
+        # The warm-up, the document count and any rebuild run beside the kit's workers; the clients of
+        # OpenSearch and of the bulk reads are closed after the consumer has stopped.
         tasks = [
             asyncio.create_task(warmup.run(), name="search warm-up"),
             asyncio.create_task(count_documents(index, settings.service_name), name="search count"),
@@ -49,19 +50,21 @@ def create_app(config: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            tasks += list(app.state.rebuild_tasks)
             for task in tasks:
                 task.cancel()
             for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             await index.close()
+            await app.state.owner_client.aclose()
 
     app = create_service_app(
         settings,
         title="Search service",
         description="Find any customer of your office from any scrap of information: name, number, "
         "organisation or VAT number, address, contact name, e-mail or phone.",
-        routers=[search.router],
+        routers=[search.router, rebuild.router],
         migrations=MIGRATIONS,
         publishes=False,
         handlers=handlers(CustomerIndexer(index, settings.service_name)),
@@ -70,6 +73,10 @@ def create_app(config: Settings | None = None) -> FastAPI:
     )
     app.state.search_index = index
     app.state.warmup = warmup
+    app.state.settings = settings
+    # The client of the customer and contact services' bulk reads (tests mount the apps on it).
+    app.state.owner_client = httpx.AsyncClient(timeout=30.0)
+    app.state.rebuild_tasks = set()
     return app
 
 

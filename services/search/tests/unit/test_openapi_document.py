@@ -23,7 +23,8 @@ def test_the_search_paths_of_the_spec_are_there(document):
 
 
 def test_every_search_operation_documents_its_errors_as_problems(document):
-    searches = [(m, p, o) for m, p, o in operations(document) if p.startswith("/v1/search")]
+    searches = [(m, p, o) for m, p, o in operations(document) if p.startswith("/v1/search/")]
+    searches = [(m, p, o) for m, p, o in searches if not p.endswith("/rebuild")]
     assert len(searches) == 2
     for method, path, operation in searches:
         assert {"401", "403", "422", "503"} <= set(operation["responses"]), f"{method} {path}"
@@ -45,3 +46,14 @@ def test_the_search_documents_its_filters_sorts_cursor_and_limits(document):
         "number",
         "updated",
     }
+
+
+def test_the_rebuild_states_every_status(document):
+    start = document["paths"]["/v1/search/rebuild"]["post"]
+    assert set(start["responses"]) == {"202", "401", "403", "409", "503"}
+    follow = document["paths"]["/v1/search/rebuild"]["get"]
+    assert set(follow["responses"]) == {"200", "401", "403", "404"}
+    for operation in (start, follow):
+        for status, answer in operation["responses"].items():
+            if status.startswith(("4", "5")):
+                assert list(answer["content"]) == [PROBLEM_JSON], status

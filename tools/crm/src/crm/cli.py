@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Annotated
+import time
+from typing import Annotated, Any
 
+import httpx
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from contracts import export
 from contracts.routing import DEFAULT_EXCHANGE
@@ -48,6 +51,68 @@ def token(
             settings, subject=subject, office_id=office, roles=[role], name=name, ttl_seconds=hours * 3600
         )
     typer.echo(jwt)
+
+
+@app.command()
+def reindex(
+    url: Annotated[str, typer.Option(help="The search service's base URL.")] = "http://127.0.0.1:8004",
+    office: Annotated[str, typer.Option(help="The office whose admin asks for the rebuild.")] = "office-1",
+    every: Annotated[float, typer.Option(min=0.05, help="Seconds between progress reads.")] = 0.5,
+) -> None:
+    """Rebuild the search index without downtime: a new index is filled from the customer and contact
+    services while events keep flowing, then the alias moves to it and the old one is deleted."""
+    jwt = issue_token(
+        JwtSettings(), subject="dev-user", office_id=office, roles=["office_admin"], name="Developer"
+    )
+    try:
+        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {jwt}"}, timeout=30.0) as client:
+            outcome = follow_rebuild(client, every)
+    except httpx.HTTPError as exc:
+        console.print(
+            f"[red]the search service at {url} did not answer:[/red] {type(exc).__name__}: {exc}",
+            soft_wrap=True,
+        )
+        raise typer.Exit(1) from None
+    except RebuildRefused as exc:
+        console.print(f"[red]the search service at {url} refused the rebuild:[/red] {exc}", soft_wrap=True)
+        raise typer.Exit(1) from None
+    if outcome["state"] != "done":
+        console.print(
+            f"[red]the rebuild {outcome['state']}:[/red] {outcome.get('error') or ''}", soft_wrap=True
+        )
+        raise typer.Exit(1)
+    console.print(f"rebuilt the search index: {outcome['written']} customer documents")
+
+
+class RebuildRefused(Exception):
+    """The search service answered the rebuild with an error (its problem's title and detail)."""
+
+
+def _answer(response: httpx.Response, *expected: int) -> dict[str, Any]:
+    if response.status_code not in expected:
+        try:
+            problem = response.json()
+            text = f"{response.status_code} {problem.get('title', '')}: {problem.get('detail', '')}"
+        except ValueError:
+            text = f"{response.status_code} {response.text[:200]}"
+        raise RebuildRefused(text.strip())
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def follow_rebuild(client: httpx.Client, every: float) -> dict[str, Any]:
+    """Start a rebuild and show its progress until it ends; its last state."""
+    state = _answer(client.post("/v1/search/rebuild"), 202)
+    with Progress(
+        TextColumn("rebuilding the search index"), BarColumn(), MofNCompleteColumn(), console=console
+    ) as bar:
+        task = bar.add_task("rebuild", total=max(state["total"], 1))
+        while state["state"] == "running":
+            bar.update(task, completed=state["written"], total=max(state["total"], state["written"], 1))
+            time.sleep(every)
+            state = _answer(client.get("/v1/search/rebuild"), 200)
+        bar.update(task, completed=state["written"], total=max(state["total"], state["written"], 1))
+    return state
 
 
 @contracts_app.command("export")

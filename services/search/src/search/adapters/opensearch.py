@@ -38,6 +38,16 @@ def _unavailable(exc: Exception) -> bool:
     return False
 
 
+def next_version(alias: str, indices: Any) -> int:
+    """The version after the highest `<alias>-v<n>` among these index names (the first is MAPPING_VERSION)."""
+    versions = [MAPPING_VERSION - 1]
+    prefix = f"{alias}-v"
+    for name in indices:
+        if name.startswith(prefix) and name[len(prefix) :].isdigit():
+            versions.append(int(name[len(prefix) :]))
+    return max(versions) + 1
+
+
 class SearchIndex:
     """The customer index of one deployment: its alias `<prefix>-customers` and the versioned index behind."""
 
@@ -116,6 +126,39 @@ class SearchIndex:
 
     async def ping(self) -> None:
         await self.call("cluster.health")
+
+    async def indices_behind(self) -> list[str]:
+        """The versioned indices the alias points at (one, except for a moment during a swap)."""
+        if not await self.call("indices.exists_alias", name=self.alias):
+            return []
+        answer = await self.call("indices.get_alias", name=self.alias)
+        return sorted(answer)
+
+    async def next_index_name(self) -> str:
+        """`<alias>-v<n+1>`, n the highest version of any index of this alias (behind it or not)."""
+        answer = await self.call(
+            "indices.get", index=f"{self.alias}-v*", params={"ignore_unavailable": "true"}
+        )
+        return f"{self.alias}-v{next_version(self.alias, answer)}"
+
+    async def create_index(self, name: str) -> None:
+        """A new versioned index with the same definition, not yet behind the alias."""
+        body = index_body(
+            shards=self.settings.search_shards,
+            replicas=self.settings.search_replicas,
+            refresh_interval=self.settings.search_refresh_interval,
+            alias=None,
+        )
+        await self.call("indices.create", index=name, body=body)
+
+    async def move_alias(self, old: Sequence[str], new: str) -> None:
+        """Point the alias at `new` only, in one atomic request: a search never finds no index."""
+        actions: list[dict[str, Any]] = [{"remove": {"index": name, "alias": self.alias}} for name in old]
+        actions.append({"add": {"index": new, "alias": self.alias}})
+        await self.call("indices.update_aliases", body={"actions": actions})
+
+    async def delete_index(self, name: str) -> None:
+        await self.call("indices.delete", index=name, params={"ignore_unavailable": "true"})
 
     async def drop(self) -> None:
         """Remove the index and its alias (tests, and after a rebuild moved the alias)."""

@@ -12,9 +12,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
-from search.adapters.tables import categories, contacts, customers
+from search.adapters.tables import categories, contacts, customers, rebuilds
 
 Connection = AsyncSession | AsyncConnection
 
@@ -125,3 +125,78 @@ async def office_category_names(session: Connection, office_id: str, ids: Iterab
         )
     )
     return {str(row.id): row.name for row in rows}
+
+
+# The rebuild's gate: every consumed batch holds it shared until it commits; starting a rebuild (naming its
+# new index) and moving the alias hold it exclusively. So a batch either began after the new index was
+# named, and writes to it too, or had committed before; and none is between the alias move and its commit.
+REBUILD_GATE = 0x5EA2C4_0001
+# Held by the running rebuild for its whole run, on a connection of its own (one rebuild at a time).
+REBUILD_LOCK = 0x5EA2C4_0002
+
+
+async def pass_rebuild_gate(session: Connection) -> str | None:
+    """Hold the gate shared for this transaction; the index a running rebuild builds, if any."""
+    await session.execute(sa.select(sa.func.pg_advisory_xact_lock_shared(REBUILD_GATE)))
+    return await session.scalar(
+        sa.select(rebuilds.c.target_index).where(
+            rebuilds.c.id == 1, rebuilds.c.state == "running", _rebuild_lock_held()
+        )
+    )
+
+
+def _rebuild_lock_held() -> sa.TextClause:
+    """Whether a live session holds the rebuild lock: a rebuild whose process died left its row
+    `running`, and its index is not written to any more (the next rebuild deletes it)."""
+    # pg_advisory_lock(bigint) shows the key's high 32 bits as classid, its low ones as objid.
+    return sa.text(
+        "EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1"
+        " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        f" AND classid::bigint = {REBUILD_LOCK >> 32} AND objid::bigint = {REBUILD_LOCK & 0xFFFFFFFF})"
+    )
+
+
+async def close_rebuild_gate(session: Connection) -> None:
+    """Hold the gate exclusively for this transaction: no batch is in flight, none starts until commit."""
+    await session.execute(sa.select(sa.func.pg_advisory_xact_lock(REBUILD_GATE)))
+
+
+async def rebuild_row(session: Connection) -> Any:
+    """The latest rebuild's row, with `alive`: whether a session holds the rebuild lock."""
+    alive: sa.Label[bool] = sa.literal_column(_rebuild_lock_held().text, sa.Boolean).label("alive")
+    rows = await session.execute(sa.select(rebuilds, alive).where(rebuilds.c.id == 1))
+    return rows.first()
+
+
+async def save_rebuild(session: Connection, **values: Any) -> None:
+    statement = insert(rebuilds).values(id=1, **values)
+    statement = statement.on_conflict_do_update(index_elements=[rebuilds.c.id], set_=values)
+    await session.execute(statement)
+
+
+async def update_rebuild(session: Connection, **values: Any) -> None:
+    await session.execute(sa.update(rebuilds).where(rebuilds.c.id == 1).values(**values))
+
+
+async def hold_rebuild_lock(engine: AsyncEngine) -> AsyncConnection | None:
+    """A connection of its own holding the one-rebuild-at-a-time lock (session-level, so it lasts across
+    the rebuild's transactions and is released if the process dies); None when another rebuild holds it."""
+    connection = await engine.connect()
+    try:
+        got = await connection.scalar(sa.select(sa.func.pg_try_advisory_lock(REBUILD_LOCK)))
+        await connection.commit()
+    except BaseException:
+        await connection.close()
+        raise
+    if not got:
+        await connection.close()
+        return None
+    return connection
+
+
+async def release_rebuild_lock(connection: AsyncConnection) -> None:
+    try:
+        await connection.execute(sa.select(sa.func.pg_advisory_unlock(REBUILD_LOCK)))
+        await connection.commit()
+    finally:
+        await connection.close()

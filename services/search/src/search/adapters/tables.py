@@ -48,3 +48,16 @@ categories = sa.Table(
     sa.Column("version", sa.Integer(), nullable=False),
     sa.Column("deleted", sa.Boolean(), nullable=False, server_default="false"),
 )
+
+rebuilds = sa.Table(
+    "search_rebuild",
+    metadata,
+    sa.Column("id", sa.Integer(), primary_key=True, comment="Always 1: one rebuild at a time"),
+    sa.Column("state", sa.Text(), nullable=False, comment="running, done or failed"),
+    sa.Column("target_index", sa.Text(), nullable=True, comment="The new index while the rebuild runs"),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("written", sa.Integer(), nullable=False, server_default="0"),
+    sa.Column("total", sa.Integer(), nullable=False, server_default="0"),
+    sa.Column("error", sa.Text(), nullable=True),
+)

@@ -44,3 +44,16 @@ class Suggestion(BaseModel):
 
 class Suggestions(BaseModel):
     items: list[Suggestion]
+
+
+class RebuildProgress(BaseModel):
+    state: str = Field(
+        description="`running`, `done`, `failed`, or `interrupted` (its process died; start another)."
+    )
+    target_index: str | None = Field(description="The index being filled while running.")
+    started_at: str
+    finished_at: str | None
+    written: int = Field(description="Customer documents written to the new index so far.")
+    total: int = Field(description="Estimated documents to write (the old index's count), exact when done.")
+    progress: float = Field(description="written / total, 1 when done.")
+    error: str | None

@@ -61,10 +61,15 @@ class CustomerIndexer:
 
     async def apply_batch(self, events: Sequence[EventEnvelope[Any]], uow: UnitOfWork) -> BatchOutcome:
         touched: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+        rebuilding = await repository.pass_rebuild_gate(uow.session)
         for event in events:
             for customer_id in await _keep(event, uow):
                 touched[customer_id].append(event.id)
-        actions = await _document_actions(uow, self.index.alias, touched.keys())
+        actions = await document_actions(uow.session, self.index.alias, touched.keys())
+        if rebuilding is not None:
+            # A rebuild is filling a new index: every change goes there too, so none is missing after the
+            # alias moves (its copy may have read a customer before this change).
+            actions += retarget(actions, rebuilding)
         if not actions:
             index_metrics.applied(self.service, events)
             return ALL_APPLIED
@@ -116,9 +121,22 @@ async def _keep(event: EventEnvelope[Any], uow: UnitOfWork) -> list[uuid.UUID]:
     return []
 
 
-async def _document_actions(uow: UnitOfWork, alias: str, customer_ids: Any) -> list[dict[str, Any]]:
+def retarget(actions: Sequence[dict[str, Any]], index: str) -> list[dict[str, Any]]:
+    """The same bulk actions aimed at another index (metadata lines changed, documents shared)."""
+    copied: list[dict[str, Any]] = []
+    lines = iter(actions)
+    for line in lines:
+        [(operation, target)] = line.items()
+        copied.append({operation: {**target, "_index": index}})
+        if operation == "index":
+            copied.append(next(lines))
+    return copied
+
+
+async def document_actions(
+    session: repository.Connection, alias: str, customer_ids: Any
+) -> list[dict[str, Any]]:
     """The bulk actions that bring the touched customers' documents up to the kept states."""
-    session = uow.session
     rows = await repository.locked_customers(session, customer_ids)
     live = [row for row in rows if not row.deleted]
     contacts: dict[uuid.UUID, list[ContactState]] = defaultdict(list)
