@@ -11,7 +11,7 @@ racing on one row serialise on the row's lock and the newer still wins.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -47,6 +47,22 @@ async def store_if_newer(
     it was stored."""
     statement = _upsert_if_newer_returning_key(table, key, version)
     return (await session.execute(statement, dict(row))).first() is not None
+
+
+async def store_all_if_newer(
+    session: AsyncConnection,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    key: str = "aggregate_id",
+    version: str = "aggregate_version",
+) -> set[Any]:
+    """`store_if_newer` for several aggregates in one statement (at most one row per aggregate); the
+    keys of those it stored."""
+    if not rows:
+        return set()
+    statement = _upsert_if_newer_returning_key(table, key, version)
+    return set((await session.execute(statement, [dict(row) for row in rows])).scalars())
 
 
 @lru_cache(maxsize=256)

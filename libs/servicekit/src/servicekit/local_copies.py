@@ -36,7 +36,7 @@ from contracts.contact import ContactState
 from contracts.customer import CustomerState
 from contracts.routing import EVENT_TYPES
 from servicekit.auth import issue_service_token
-from servicekit.copies import store_if_newer, upsert_if_newer
+from servicekit.copies import store_all_if_newer, store_if_newer
 from servicekit.copy_tables import contact_copies, customer_copies
 from servicekit.handlers import ALL_APPLIED, BatchOutcome, Handler
 from servicekit.problems import ServiceUnavailable
@@ -133,26 +133,21 @@ class CopyKeeper:
             held = newest.get(event.aggregate_id)
             if held is None or event.aggregate_version > held.aggregate_version:
                 newest[event.aggregate_id] = event
-        rows = [self._row(event) for event in newest.values()]
-        statement = upsert_if_newer(self.copied.table, key="id", version="version").returning(
-            self.copied.table.c.id
-        )
-        changed = set((await uow.session.execute(statement, rows)).scalars())
+        changes = [
+            CopyChange(event, getattr(event.payload, self.copied.kind), event.type.endswith(".deleted"))
+            for event in newest.values()
+        ]
+        rows = [
+            self.copied.row(change.state, version=change.event.aggregate_version, deleted=change.deleted)
+            for change in changes
+        ]
+        stored = await store_all_if_newer(uow.session, self.copied.table, rows, key="id", version="version")
         if self.on_change is not None:
-            for event in newest.values():
-                if event.aggregate_id in changed:
-                    uow.handling(event)
-                    state = getattr(event.payload, self.copied.kind)
-                    await self.on_change(CopyChange(event, state, _is_deletion(event)), uow)
+            for change in changes:
+                if change.event.aggregate_id in stored:
+                    uow.handling(change.event)
+                    await self.on_change(change, uow)
         return ALL_APPLIED
-
-    def _row(self, event: EventEnvelope[Any]) -> dict[str, Any]:
-        state = getattr(event.payload, self.copied.kind)
-        return self.copied.row(state, version=event.aggregate_version, deleted=_is_deletion(event))
-
-
-def _is_deletion(event: EventEnvelope[Any]) -> bool:
-    return event.type.endswith(".deleted")
 
 
 def copy_handlers(copied: CopiedAggregate[Any], *, on_change: OnChange | None = None) -> dict[str, Handler]:

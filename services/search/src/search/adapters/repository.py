@@ -15,18 +15,14 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from search.adapters.tables import categories, contacts, customers, rebuilds
+from servicekit.copies import upsert_if_newer
 
 Connection = AsyncSession | AsyncConnection
 
 
 async def _upsert(session: Connection, table: sa.Table, values: dict[str, Any]) -> None:
-    statement = insert(table).values(**values)
-    statement = statement.on_conflict_do_update(
-        index_elements=[table.c.id],
-        set_={name: statement.excluded[name] for name in values if name != "id"},
-        where=statement.excluded.version > table.c.version,
-    )
-    await session.execute(statement)
+    # Every write names every column, so the kit's statement (all columns but the key) fits.
+    await session.execute(upsert_if_newer(table, key="id", version="version"), values)
 
 
 async def keep_customer(session: Connection, state: dict[str, Any], *, version: int, deleted: bool) -> None:
