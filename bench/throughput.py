@@ -24,9 +24,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import os
-import platform
 import sys
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -37,23 +34,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bus_throughput import RAW, bench_bus, measure_consumer, time_relay
 from pipeline import sustain, time_pipeline, time_raw_publish
+from results_file import machine, write_results
 from writes import measure_writes
 
 from servicekit.testing.infrastructure import local_infrastructure
 
-RESULTS = Path(__file__).resolve().parent / "results"
 NO_TLS = "?ssl=disable"
-
-
-def machine() -> dict[str, Any]:
-    meminfo = Path("/proc/meminfo").read_text().splitlines()
-    memory_kib = next(int(line.split()[1]) for line in meminfo if line.startswith("MemTotal"))
-    return {
-        "cores": os.cpu_count(),
-        "memory_gib": round(memory_kib / 1024 / 1024, 1),
-        "python": platform.python_version(),
-        "load_average_at_start": os.getloadavg(),
-    }
 
 
 def line(name: str, rate: float, baseline_name: str, baseline: float, target: float | None) -> str:
@@ -136,10 +122,7 @@ async def main(arguments: argparse.Namespace) -> None:
             )
         if "bus" in arguments.parts:
             await measure_bus(arguments, infra, report)
-    RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"throughput-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
-    path.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"written to {path}")
+    print(f"written to {write_results('throughput', report)}")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ from typing import Any
 from search.adapters.opensearch import BadSearchRequest, SearchIndex
 from search.service.queries import (
     FACETS,
-    FEW_HITS,
     Filters,
     Sort,
     effective_sort,
@@ -107,9 +106,9 @@ async def search_customers(
             after is None
             and not fuzzy
             and words_of(text or "")
-            and answer["hits"]["total"]["value"] < FEW_HITS
+            and answer["hits"]["total"]["value"] == 0
         ):
-            fuzzy = True  # few hits: maybe a typo; ask again, typo-tolerant
+            fuzzy = True  # nothing found: maybe a typo; ask again, typo-tolerant
             answer = await index.search(
                 search_body(text, office_id, filters, sort=sort, size=limit, after=None, fuzzy=True)
             )
