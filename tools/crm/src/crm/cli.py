@@ -162,3 +162,11 @@ async def _watch(amqp_url: str, exchange_name: str, pattern: str, count: int) ->
                 seen += 1
                 if count and seen >= count:
                     return
+
+
+# The operator's commands live in their own modules.
+from crm import dlq, seed, status  # noqa: E402
+
+app.add_typer(dlq.app, name="dlq")
+app.command()(seed.seed)
+app.command()(status.status)
