@@ -37,7 +37,7 @@ def test_status_shows_each_running_service_and_names_the_stopped_ones(crm_platfo
     assert result.exit_code == 1
     # service, health, outbox backlog, consumer lag, dead letters, index lag
     for service in ("customer", "contact", "activity"):
-        name, health, outbox, lag, dead, index_lag = row(result.stdout, service)
+        _, health, outbox, lag, dead, index_lag = row(result.stdout, service)
         assert health == "ready"
         assert outbox.isdigit()
         assert lag.isdigit()
