@@ -37,7 +37,7 @@ class Country:
     streets: tuple[str, ...]
     cities: tuple[tuple[str, str], ...]
     """(postal code, city)"""
-    organisation_number: Callable[[random.Random], str]
+    organisation_number: Callable[[random.Random, str], str]
     phone_prefixes: tuple[str, ...]
     phone_length: int
     """Digits of the national number, prefix included."""
@@ -46,10 +46,25 @@ class Country:
     trades: tuple[str, ...]
 
 
-def _with_check_digit(rng: random.Random, prefix: str, length: int, validate: Callable[[str], Any]) -> str:
-    """A number of `length` digits starting with `prefix` whose last digit makes `validate` pass."""
+UNIQUE_DIGITS = 5
+"""Digits of an organisation number that come from the customer's position, so that no two customers of
+one seed share a number (an office may require them unique): positions up to 99,999."""
+
+
+def unique_digits(seed: int, position: int) -> str:
+    # Multiplying by a number coprime with 10 is a bijection modulo 10**k: distinct positions, distinct
+    # digits, which still look random.
+    return f"{(position * 7919 + seed * 104_729) % 10**UNIQUE_DIGITS:0{UNIQUE_DIGITS}d}"
+
+
+def _with_check_digit(
+    rng: random.Random, prefix: str, unique: str, length: int, validate: Callable[[str], Any]
+) -> str:
+    """A number of `length` digits: `prefix`, `unique`, random digits, and a last digit that makes
+    `validate` pass (mod 11 schemes have bodies no digit completes: then other random digits)."""
     while True:
-        body = prefix + "".join(rng.choice("0123456789") for _ in range(length - len(prefix) - 1))
+        free = length - len(prefix) - len(unique) - 1
+        body = prefix + unique + "".join(rng.choice("0123456789") for _ in range(free))
         for digit in "0123456789":
             try:
                 return str(validate(body + digit))
@@ -57,20 +72,20 @@ def _with_check_digit(rng: random.Random, prefix: str, length: int, validate: Ca
                 continue
 
 
-def _norwegian(rng: random.Random) -> str:
-    return str(no_orgnr.format(_with_check_digit(rng, rng.choice("89"), 9, no_orgnr.validate)))
+def _norwegian(rng: random.Random, unique: str) -> str:
+    return str(no_orgnr.format(_with_check_digit(rng, rng.choice("89"), unique, 9, no_orgnr.validate)))
 
 
-def _swedish(rng: random.Random) -> str:
-    return str(se_orgnr.format(_with_check_digit(rng, "556", 10, se_orgnr.validate)))
+def _swedish(rng: random.Random, unique: str) -> str:
+    return str(se_orgnr.format(_with_check_digit(rng, "556", unique, 10, se_orgnr.validate)))
 
 
-def _finnish(rng: random.Random) -> str:
-    return str(ytunnus.format(_with_check_digit(rng, rng.choice("123"), 8, ytunnus.validate)))
+def _finnish(rng: random.Random, unique: str) -> str:
+    return str(ytunnus.format(_with_check_digit(rng, rng.choice("123"), unique, 8, ytunnus.validate)))
 
 
-def _danish(rng: random.Random) -> str:
-    return _with_check_digit(rng, rng.choice("123456789"), 8, cvr.validate)
+def _danish(rng: random.Random, unique: str) -> str:
+    return _with_check_digit(rng, rng.choice("123456789"), unique, 8, cvr.validate)
 
 
 COUNTRIES: tuple[Country, ...] = (
@@ -234,7 +249,7 @@ def customer(seed: int, position: int) -> SeedCustomer:
         "name": name,
         "type": "company",
         "country": country.code,
-        "organisation_number": country.organisation_number(rng),
+        "organisation_number": country.organisation_number(rng, unique_digits(seed, position)),
         "language": country.language,
         "segment": rng.choice(_SEGMENTS),
         "addresses": addresses,
