@@ -1,5 +1,6 @@
-"""The customer, contact and activity services as real processes for the `crm` commands' tests, started
-once for this folder on their own exchange and databases (each test uses its own office)."""
+"""The customer, contact, activity and search services as real processes for the `crm` commands' tests,
+started once for this folder on their own exchange, databases and index prefix (each test uses its own
+office). The portal is not among them: the commands must name it as down."""
 
 from __future__ import annotations
 
@@ -10,13 +11,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import aio_pika
+import httpx
 import pytest
 
 from servicekit.bus import Topology, delete_topology
 from servicekit.testing.databases import create_database, drop_database, with_database
 from servicekit.testing.processes import free_port, running_service
 
-SERVICES = ("customer", "contact", "activity")
+SERVICES = ("customer", "contact", "activity", "search")
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ async def crm_platform(infra, tmp_path_factory) -> AsyncIterator[Platform]:
     ports = {service: free_port() for service in SERVICES}
     names = {service: await create_database(infra.pg_admin_url, f"crm_{service}") for service in SERVICES}
     logs = tmp_path_factory.mktemp("crm-services")
+    index_prefix = f"crm-{uuid.uuid4().hex[:10]}"
     common = {
         "AMQP_URL": infra.amqp_url,
         "BUS_EXCHANGE": topology.exchange,
@@ -50,6 +53,8 @@ async def crm_platform(infra, tmp_path_factory) -> AsyncIterator[Platform]:
         "OUTBOX_POLL_INTERVAL_S": "0.5",
         "CUSTOMER_SERVICE_URL": f"http://127.0.0.1:{ports['customer']}",
         "CONTACT_SERVICE_URL": f"http://127.0.0.1:{ports['contact']}",
+        "OPENSEARCH_URL": infra.opensearch_url,
+        "SEARCH_INDEX_PREFIX": index_prefix,
     }
     try:
         with contextlib.ExitStack() as stack:
@@ -78,6 +83,8 @@ async def crm_platform(infra, tmp_path_factory) -> AsyncIterator[Platform]:
     finally:
         for name in names.values():
             await drop_database(infra.pg_admin_url, name)
+        async with httpx.AsyncClient(base_url=infra.opensearch_url) as opensearch:
+            await opensearch.delete(f"/{index_prefix}-customers-v*")
         connection = await aio_pika.connect(infra.amqp_url)
         async with connection:
             await delete_topology(await connection.channel(), topology)
