@@ -182,9 +182,15 @@ def seed(
     office: Annotated[str, typer.Option(help="The office (tenant) that gets them.")] = "office-1",
     seed: Annotated[int, typer.Option("--seed", help="The same seed gives the same data set.")] = 42,
     concurrency: Annotated[int, typer.Option(min=1, max=32, help="Customers loaded at once.")] = 4,
-    customer_url: Annotated[str, typer.Option(envvar="CRM_CUSTOMER_URL")] = SERVICE_URLS["customer"],
-    contact_url: Annotated[str, typer.Option(envvar="CRM_CONTACT_URL")] = SERVICE_URLS["contact"],
-    activity_url: Annotated[str, typer.Option(envvar="CRM_ACTIVITY_URL")] = SERVICE_URLS["activity"],
+    customer_url: Annotated[
+        str, typer.Option(envvar="CRM_CUSTOMER_URL", help="The customer service.")
+    ] = SERVICE_URLS["customer"],
+    contact_url: Annotated[
+        str, typer.Option(envvar="CRM_CONTACT_URL", help="The contact service.")
+    ] = SERVICE_URLS["contact"],
+    activity_url: Annotated[
+        str, typer.Option(envvar="CRM_ACTIVITY_URL", help="The activity service.")
+    ] = SERVICE_URLS["activity"],
 ) -> None:
     """Load a realistic Nordic demo data set of COUNT customers (Norwegian, Swedish, Finnish and Danish,
     with valid organisation numbers and phones), each with contacts and activities, through the

@@ -119,13 +119,27 @@ def status(
         list[str] | None,
         typer.Option("--service", "-s", help=f"Only this service (repeatable): {', '.join(SERVICE_URLS)}."),
     ] = None,
-    customer_url: Annotated[str, typer.Option(envvar="CRM_CUSTOMER_URL")] = SERVICE_URLS["customer"],
-    contact_url: Annotated[str, typer.Option(envvar="CRM_CONTACT_URL")] = SERVICE_URLS["contact"],
-    activity_url: Annotated[str, typer.Option(envvar="CRM_ACTIVITY_URL")] = SERVICE_URLS["activity"],
-    search_url: Annotated[str, typer.Option(envvar="CRM_SEARCH_URL")] = SERVICE_URLS["search"],
-    portal_url: Annotated[str, typer.Option(envvar="CRM_PORTAL_URL")] = SERVICE_URLS["portal"],
-    amqp_url: Annotated[str, typer.Option(envvar="AMQP_URL")] = "amqp://guest:guest@127.0.0.1:5672/",
-    exchange: Annotated[str, typer.Option(envvar="BUS_EXCHANGE")] = DEFAULT_EXCHANGE,
+    customer_url: Annotated[
+        str, typer.Option(envvar="CRM_CUSTOMER_URL", help="The customer service.")
+    ] = SERVICE_URLS["customer"],
+    contact_url: Annotated[
+        str, typer.Option(envvar="CRM_CONTACT_URL", help="The contact service.")
+    ] = SERVICE_URLS["contact"],
+    activity_url: Annotated[
+        str, typer.Option(envvar="CRM_ACTIVITY_URL", help="The activity service.")
+    ] = SERVICE_URLS["activity"],
+    search_url: Annotated[
+        str, typer.Option(envvar="CRM_SEARCH_URL", help="The search service.")
+    ] = SERVICE_URLS["search"],
+    portal_url: Annotated[
+        str, typer.Option(envvar="CRM_PORTAL_URL", help="The portal service.")
+    ] = SERVICE_URLS["portal"],
+    amqp_url: Annotated[
+        str, typer.Option(envvar="AMQP_URL", help="RabbitMQ, for the dead letters.")
+    ] = "amqp://guest:guest@127.0.0.1:5672/",
+    exchange: Annotated[
+        str, typer.Option(envvar="BUS_EXCHANGE", help="The services' exchange.")
+    ] = DEFAULT_EXCHANGE,
 ) -> None:
     """Each service's health and readiness, outbox backlog, consumer lag, dead letters and search index
     lag, as one table; a service that is down is named on its own line. Exit 1 when one is down or not
