@@ -18,7 +18,7 @@ from aio_pika.abc import AbstractConnection
 from rich.table import Table
 
 from contracts.routing import DEFAULT_EXCHANGE, SUBSCRIPTIONS
-from crm.reach import give_up, output, without_password
+from crm.reach import console, give_up, output, without_password
 from servicekit import dead_letters
 from servicekit.bus import Topology
 
@@ -191,7 +191,8 @@ def _move(
                 counts.append((name, 0))
         return counts
 
-    counts = _run(amqp_url, move)
+    with console.status(f"going through the dead letters of {', '.join(names)}"):
+        counts = _run(amqp_url, move)
     table = Table(title=f"{done} events")
     table.add_column("service")
     table.add_column(done, justify="right")
