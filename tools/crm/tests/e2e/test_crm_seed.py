@@ -13,7 +13,7 @@ from stdnum.no import orgnr as no_orgnr
 from stdnum.se import orgnr as se_orgnr
 from typer.testing import CliRunner
 
-from crm import cli
+from crm import cli, seed_data
 from crm.reach import staff_token
 
 runner = CliRunner()
@@ -104,4 +104,37 @@ def test_seed_names_a_service_that_is_down_in_one_line(crm_platform):
     assert result.exit_code == 1
     assert result.stderr.strip().startswith("the activity service at http://127.0.0.1:9 is down")
     assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.output
+
+
+def test_a_record_the_service_refuses_is_listed_with_why_and_the_rest_is_loaded(crm_platform):
+    office = f"office-{uuid.uuid4().hex[:10]}"
+    headers = {"Authorization": f"Bearer {staff_token(office)}"}
+    taken = seed_data.customer(7, 1).body
+    with httpx.Client(base_url=crm_platform.urls["customer"], headers=headers, timeout=10) as client:
+        answer = client.patch("/v1/settings", json={"organisation_number_unique": True})
+        assert answer.status_code == 200, answer.text
+        answer = client.post(
+            "/v1/customers",
+            json={
+                "name": "Already Here AS",
+                "country": taken["country"],
+                "organisation_number": taken["organisation_number"],
+            },
+        )
+        assert answer.status_code == 201, answer.text
+
+    result = runner.invoke(
+        cli.app,
+        [
+            *("seed", "3", "--office", office, "--seed", "7"),
+            *("--customer-url", crm_platform.urls["customer"], "--contact-url", crm_platform.urls["contact"]),
+            *("--activity-url", crm_platform.urls["activity"]),
+        ],
+        env={"COLUMNS": "200"},
+    )
+    assert result.exit_code == 1
+    assert summary_row(result.stdout, "customers") == ["customers", "2", "0"]
+    refused = next(line for line in result.stdout.splitlines() if "customer 7-1" in line)
+    assert "409" in refused
     assert "Traceback" not in result.output
