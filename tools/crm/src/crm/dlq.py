@@ -51,8 +51,11 @@ def _run(amqp_url: str, work: Callable[[AbstractConnection], Awaitable[T]]) -> T
             connection = await aio_pika.connect(amqp_url, timeout=5)
         except Exception as exc:
             give_up(f"RabbitMQ at {without_password(amqp_url)} is not reachable: {type(exc).__name__}: {exc}")
-        async with connection:
-            return await work(connection)
+        try:
+            async with connection:
+                return await work(connection)
+        except (aio_pika.exceptions.AMQPError, ConnectionError, OSError) as exc:
+            give_up(f"RabbitMQ at {without_password(amqp_url)} failed: {type(exc).__name__}: {exc}")
 
     return asyncio.run(connected())
 

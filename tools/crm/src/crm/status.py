@@ -58,15 +58,23 @@ async def probe(client: httpx.AsyncClient, name: str, url: str) -> ServiceStatus
             status.down = f"/healthz answered {health.status_code}"
             return status
         ready = await client.get(f"{url}/readyz")
-        checks = ready.json().get("checks", {}) if ready.status_code in (200, 503) else {}
-        failing = [f"{check}: {value}" for check, value in checks.items() if value != "ok"]
-        status.ready = "ready" if ready.status_code == 200 else "not ready: " + "; ".join(failing)
+        status.ready = "ready" if ready.status_code == 200 else "not ready: " + _failing_checks(ready)
         scraped = await client.get(f"{url}/metrics")
         if scraped.status_code == 200:
             status.metrics = read_metrics(scraped.text, name)
     except httpx.HTTPError as exc:
         status.down = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     return status
+
+
+def _failing_checks(ready: httpx.Response) -> str:
+    """What /readyz says is unreachable (its `checks`), or its status when it says nothing readable."""
+    try:
+        checks = ready.json().get("checks", {})
+        failing = [f"{check}: {value}" for check, value in checks.items() if value != "ok"]
+    except (ValueError, AttributeError):
+        failing = []
+    return "; ".join(failing) or f"/readyz answered {ready.status_code}"
 
 
 async def count_dead_letters(amqp_url: str, topology: Topology, services: Sequence[str]) -> dict[str, int]:

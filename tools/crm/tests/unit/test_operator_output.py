@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import httpx
+
 from crm.reach import without_password
-from crm.status import _index_lag, read_metrics
+from crm.status import _failing_checks, _index_lag, read_metrics
 
 PAGE = """\
 # HELP outbox_backlog Events in the outbox waiting to be published
@@ -36,3 +38,11 @@ def test_a_password_in_a_url_is_never_printed():
         == "amqp://app:***@mq.internal:5671/vhost"
     )
     assert without_password("amqp://127.0.0.1/") == "amqp://127.0.0.1/"
+
+
+def test_a_service_not_ready_says_which_dependency_is_missing():
+    answer = httpx.Response(
+        503, json={"status": "not ready", "checks": {"database": "ok", "broker": "unreachable"}}
+    )
+    assert _failing_checks(answer) == "broker: unreachable"
+    assert _failing_checks(httpx.Response(502, text="<html>Bad gateway</html>")) == "/readyz answered 502"
