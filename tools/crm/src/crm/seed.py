@@ -26,7 +26,7 @@ _RETRIES = 5
 
 
 class ServiceDown(Exception):
-    """A service could not be reached; its name and why."""
+    """A service could not be reached, or refused the token (every request would fail alike)."""
 
 
 class Refused(Exception):
@@ -56,6 +56,11 @@ class Loader:
                 raise ServiceDown(
                     f"the {service} service at {client.base_url} is down: {type(exc).__name__}: {exc}"
                 ) from None
+            if response.status_code in (401, 403):
+                raise ServiceDown(
+                    f"the {service} service at {client.base_url} refused the office admin token of crm "
+                    f"({_problem(response)}); give crm the services' JWT_SECRET"
+                )
             if response.status_code == 503 and attempt < _RETRIES - 1:
                 await asyncio.sleep(0.2 * 2**attempt)
                 continue
@@ -180,6 +185,26 @@ async def load(
     return tally
 
 
+_LISTS = {"customer": "/v1/customers", "contact": "/v1/contacts", "activity": "/v1/activities"}
+
+
+def check_services(urls: dict[str, str], office: str) -> None:
+    """Before the progress bar: each service is up and takes crm's token, or one line says which not."""
+    headers = {"Authorization": f"Bearer {staff_token(office, subject='crm-seed')}"}
+    for name, url in urls.items():
+        try:
+            answer = httpx.get(f"{url}{_LISTS[name]}", params={"limit": 1}, headers=headers, timeout=10.0)
+        except httpx.HTTPError as exc:
+            give_up(f"the {name} service at {url} is down: {type(exc).__name__}: {exc}")
+        if answer.status_code in (401, 403):
+            give_up(
+                f"the {name} service at {url} refused the office admin token of crm ({_problem(answer)}); "
+                "give crm the services' JWT_SECRET"
+            )
+        if answer.status_code != 200:
+            give_up(f"the {name} service at {url} is not working: {_problem(answer)}")
+
+
 def seed(
     count: Annotated[int, typer.Argument(min=1, max=100_000, help="How many customers.")],
     office: Annotated[str, typer.Option(help="The office (tenant) that gets them.")] = "office-1",
@@ -199,11 +224,7 @@ def seed(
     with valid organisation numbers and phones), each with contacts and activities, through the
     services' APIs. Running it again with the same seed creates nothing new."""
     urls = {"customer": customer_url, "contact": contact_url, "activity": activity_url}
-    for name, url in urls.items():
-        try:
-            httpx.get(f"{url}/healthz", timeout=5.0).raise_for_status()
-        except httpx.HTTPError as exc:
-            give_up(f"the {name} service at {url} is down: {type(exc).__name__}: {exc}")
+    check_services(urls, office)
     columns = (TextColumn("seeding customers"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     try:
         with Progress(*columns, console=console) as progress:

@@ -138,3 +138,21 @@ def test_a_record_the_service_refuses_is_listed_with_why_and_the_rest_is_loaded(
     refused = next(line for line in result.stdout.splitlines() if "customer 7-1" in line)
     assert "409" in refused
     assert "Traceback" not in result.output
+
+
+def test_a_token_the_services_refuse_stops_the_seed_in_one_line(crm_platform):
+    result = runner.invoke(
+        cli.app,
+        [
+            *("seed", "2", "--office", "office-y"),
+            *("--customer-url", crm_platform.urls["customer"], "--contact-url", crm_platform.urls["contact"]),
+            *("--activity-url", crm_platform.urls["activity"]),
+        ],
+        env={"JWT_SECRET": "not-the-services-secret-but-long-enough-0123456789"},
+    )
+    assert result.exit_code == 1
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(
+        f"the customer service at {crm_platform.urls['customer']} refused the office admin"
+    )
+    assert "Traceback" not in result.output
