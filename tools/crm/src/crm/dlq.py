@@ -147,8 +147,9 @@ def replay(
     amqp_url: AmqpUrl = DEFAULT_AMQP,
     exchange: Exchange = DEFAULT_EXCHANGE,
 ) -> None:
-    """Put dead-lettered events back on their service's queue (all of them, or those named by --id);
-    the consumer applies each once (its inbox), with every retry again."""
+    """Put dead-lettered events back on their service's queue (all, or those named by --id).
+
+    The consumer applies each once (its inbox), with every retry again."""
     _move(dead_letters.replay, "replayed", service, event_id, amqp_url, exchange)
 
 

@@ -220,9 +220,10 @@ def seed(
         str, typer.Option(envvar="CRM_ACTIVITY_URL", help="The activity service.")
     ] = SERVICE_URLS["activity"],
 ) -> None:
-    """Load a realistic Nordic demo data set of COUNT customers (Norwegian, Swedish, Finnish and Danish,
-    with valid organisation numbers and phones), each with contacts and activities, through the
-    services' APIs. Running it again with the same seed creates nothing new."""
+    """Load a Nordic demo data set of COUNT customers with contacts and activities.
+
+    Norwegian, Swedish, Finnish and Danish companies with valid organisation numbers and phones, loaded
+    through the services' APIs. Running it again with the same seed creates nothing new."""
     urls = {"customer": customer_url, "contact": contact_url, "activity": activity_url}
     check_services(urls, office)
     columns = (TextColumn("seeding customers"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())

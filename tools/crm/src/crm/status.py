@@ -149,9 +149,9 @@ def status(
         str, typer.Option(envvar="BUS_EXCHANGE", help="The services' exchange.")
     ] = DEFAULT_EXCHANGE,
 ) -> None:
-    """Each service's health and readiness, outbox backlog, consumer lag, dead letters and search index
-    lag, as one table; a service that is down is named on its own line. Exit 1 when one is down or not
-    ready."""
+    """Each service's health, outbox backlog, consumer lag, dead letters and index lag, as one table.
+
+    A service that is down is named on its own line. Exit 1 when one is down or not ready."""
     urls = {
         "customer": customer_url,
         "contact": contact_url,
