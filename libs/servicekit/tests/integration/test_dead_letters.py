@@ -4,6 +4,7 @@ they are, a replay brings an event back to its consumer, which applies it once, 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
 import aio_pika
 import pytest
@@ -18,9 +19,11 @@ async def dead_count(infra, topology) -> int:
     return (await queue_counts(infra.amqp_url, topology.dead_letter_queue_name("contact")))[0]
 
 
+@pytest.mark.parametrize("queue_type", ["quorum", "classic"])
 async def test_a_dead_letter_is_shown_left_in_place_and_replayed_to_be_applied_once(
-    infra, topology, consumer_sessions, office_id
+    infra, topology, consumer_sessions, office_id, queue_type
 ):
+    topology = dataclasses.replace(topology, queue_type=queue_type)
     event, other = pinged(office_id, "flaky"), pinged(office_id, "other")
     # Fails on every try the consumer gives it until it is mended: only a replay applies it.
     handler, broken = recording_handler("contact"), {"now": True}
