@@ -14,7 +14,7 @@ How one input is looked up (all clauses in one `bool`, any may match):
   at a low weight only in a second request, made when the first finds nothing: what is typed without a
   typo is found by the first. Fuzzy clauses expand every word into its neighbours in the whole term
   dictionary and the facets then count their many hits: at 100,000 customers the second request took
-  20–115 ms where the first took 4–9 (bench/search_scale.py), so it is asked only when needed.
+  20-115 ms where the first took 4-9 (bench/search_scale.py), so it is asked only when needed.
 Every query is filtered to the caller's office, global customers included; contacts count only when
 they are the caller's office's own (a global customer's contacts belong to the office that added them).
 """
