@@ -63,6 +63,11 @@ GATEWAY_PATHS = {
 }
 
 
+# The first kustomize call may install it (go install: minutes on a fresh, busy machine);
+# scripts/test.sh installs it before pytest, this covers a bare `pytest` run.
+pytestmark = pytest.mark.timeout(1200)
+
+
 def existing_services() -> list[str]:
     return sorted(path.parent.name for path in ROOT.glob("services/*/pyproject.toml"))
 
@@ -787,6 +792,26 @@ def test_deployments_probe_readyz_and_healthz_on_their_port(overlay):
         assert annotations["prometheus.io/path"] == "/metrics"
         assert int(annotations["prometheus.io/port"]) in ports
         assert "replicas" not in deployment["spec"], "the HorizontalPodAutoscaler owns the count"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_service_pods_meet_the_restricted_pod_security_standard(overlay):
+    """What `restricted` asks of a pod, checked here because the namespace only warns about it."""
+    for service in PLANNED:
+        for workload, container in workloads(overlay, service):
+            pod = pod_spec(workload)["securityContext"]
+            security = container["securityContext"]
+            name = workload["metadata"]["name"]
+
+            assert pod["runAsNonRoot"] is True, name
+            assert pod["runAsUser"] != 0, name
+            assert pod["seccompProfile"]["type"] == "RuntimeDefault", name
+            assert security["allowPrivilegeEscalation"] is False, name
+            assert security["capabilities"]["drop"] == ["ALL"], name
+            assert not security.get("privileged"), name
+    namespace = of_kind(overlay, "Namespace")[0]["metadata"]["labels"]
+    assert namespace["pod-security.kubernetes.io/enforce"] == "baseline"
+    assert namespace["pod-security.kubernetes.io/warn"] == "restricted"
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
