@@ -196,4 +196,7 @@ main() {
   log "done in $((SECONDS - started)) s"
 }
 
-main "$@"
+# Sourcing the script (tests/integration/test_local_runner.py) defines the functions without starting anything.
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+  main "$@"
+fi
