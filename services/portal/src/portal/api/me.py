@@ -1,0 +1,50 @@
+"""A portal user's own endpoints: their company, its contacts, their catalogs, and (with `edit_company`)
+changing their company's addresses. Only the portal's own access tokens work here."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter
+
+from portal.api.deps import OwnersDep, PortalUser
+from portal.api.schemas import AddressChange, AddressOut, CatalogOut, CatalogsOut, CompanyOut, ContactOut
+from portal.service import me as use_cases
+from servicekit.deps import SessionDep
+from servicekit.etag import IfMatch
+from servicekit.openapi import responses
+
+router = APIRouter(prefix="/v1/portal/me", tags=["portal users"])
+
+
+@router.get("", response_model=CompanyOut, responses=responses(403, 503, etag=False))
+async def my_company(me: PortalUser, owners: OwnersDep) -> CompanyOut:
+    """Your company's card (no internal remarks, no personal identity number)."""
+    return CompanyOut.model_validate(await use_cases.company(owners, me.user))
+
+
+@router.get("/contacts", response_model=list[ContactOut], responses=responses(403, etag=False))
+async def my_contacts(me: PortalUser, session: SessionDep) -> list[ContactOut]:
+    """Your company's active contact persons."""
+    return [ContactOut.of(row) for row in await use_cases.contacts(session, me.user)]
+
+
+@router.get("/catalogs", response_model=CatalogsOut, responses=responses(403, etag=False))
+async def my_catalogs(me: PortalUser, session: SessionDep) -> CatalogsOut:
+    """The catalogs and linked resources your company's portal shows."""
+    visible, resources = await use_cases.catalogs(session, me.user)
+    return CatalogsOut(catalogs=[CatalogOut.of(row) for row in visible], resources=resources)
+
+
+@router.patch(
+    "/addresses/{address_id}",
+    response_model=AddressOut,
+    responses=responses(400, 403, 404, 409, 412, 422, 503, etag=False),
+)
+async def change_my_address(
+    address_id: uuid.UUID, body: AddressChange, me: PortalUser, owners: OwnersDep, if_match: IfMatch = None
+) -> AddressOut:
+    """Change one of your company's addresses (needs `edit_company`); the customer's history names you."""
+    changes = body.model_dump(exclude_unset=True)
+    address = await use_cases.change_address(owners, me.user, address_id, changes, if_match)
+    return AddressOut.model_validate(address)
