@@ -21,7 +21,7 @@ PRICE_BOOK = {"system": "cpq", "reference": "pb-42", "label": "Negotiated prices
 
 
 async def test_a_portal_user_sees_their_company_without_remarks_and_its_active_contacts(platform: Platform):
-    customer, user, tokens = await platform.portal_user()
+    customer, _, tokens = await platform.portal_user()
     other = await platform.contact_of(customer["id"], first_name="Ola", last_name="Aas")
     gone = await platform.contact_of(customer["id"], first_name="Per", last_name="Berg")
     await platform.contact.post(f"/v1/contacts/{gone['id']}/deactivate", headers=auth(platform.staff_token))
@@ -120,7 +120,7 @@ def _forged(claims: dict[str, object], key: str = DEVELOPMENT_PORTAL_SECRET) -> 
 async def test_tampered_expired_unsigned_and_staff_tokens_are_refused(
     platform: Platform, make_token: TokenFactory
 ):
-    customer, user, tokens = await platform.portal_user()
+    _, _, tokens = await platform.portal_user()
     valid = jwt.decode(tokens["access_token"], options={"verify_signature": False})
     other_customer = str(uuid.uuid4())
 

@@ -39,7 +39,8 @@ def test_eight_characters_of_any_kind_pass_and_64_and_more_are_allowed():
 
 def test_the_common_list_is_in_the_repository_and_large():
     assert len(COMMON) > 3000
-    assert "password" in COMMON and "qwertyuiop" in COMMON
+    assert "password" in COMMON
+    assert "qwertyuiop" in COMMON
 
 
 def test_failures_lock_after_the_limit_and_the_lock_runs_out():
@@ -59,7 +60,8 @@ def test_failures_spread_beyond_the_window_never_lock():
     state = None
     for minute in range(0, 60, 16):
         state = after_failure(state, POLICY, NOW + timedelta(minutes=minute))
-    assert state is not None and state.failures == 1
+    assert state is not None
+    assert state.failures == 1
 
 
 def test_view_is_always_granted_and_unknown_permissions_are_refused():
@@ -77,7 +79,8 @@ def test_an_empty_choice_of_catalogs_shows_every_active_one():
 def test_a_suspended_or_switched_off_portal_says_why():
     assert standing(user_status="active", customer_active=True, portal_enabled=True).allowed
     suspended = standing(user_status="active", customer_active=False, portal_enabled=True)
-    assert not suspended.allowed and "suspended" in (suspended.reason or "")
+    assert not suspended.allowed
+    assert "suspended" in (suspended.reason or "")
     assert not standing(user_status="active", customer_active=True, portal_enabled=False).allowed
     assert not standing(user_status="disabled", customer_active=True, portal_enabled=True).allowed
     assert not standing(user_status="active", customer_active=None, portal_enabled=True).allowed
@@ -86,7 +89,8 @@ def test_a_suspended_or_switched_off_portal_says_why():
 def test_passwords_are_argon2id_with_owasp_parameters_and_weaker_hashes_are_redone():
     passwords = Passwords(Settings())
     stored = passwords.hash("a long enough password")
-    assert stored.startswith("$argon2id$") and "m=19456,t=2,p=1" in stored
+    assert stored.startswith("$argon2id$")
+    assert "m=19456,t=2,p=1" in stored
     assert passwords.verify(stored, "a long enough password")
     assert not passwords.verify(stored, "another password")
     assert not passwords.verify(None, "anything at all")
