@@ -11,7 +11,7 @@ from portal.api.deps import OwnersDep, PortalUser
 from portal.api.schemas import AddressChange, AddressOut, CatalogOut, CatalogsOut, CompanyOut, ContactOut
 from portal.service import me as use_cases
 from servicekit.deps import SessionDep
-from servicekit.etag import IfMatch
+from servicekit.etag import IfMatch, etag_for, expected_version
 from servicekit.openapi import responses
 
 router = APIRouter(prefix="/v1/portal/me", tags=["portal users"])
@@ -46,5 +46,7 @@ async def change_my_address(
 ) -> AddressOut:
     """Change one of your company's addresses (needs `edit_company`); the customer's history names you."""
     changes = body.model_dump(exclude_unset=True)
-    address = await use_cases.change_address(owners, me.user, address_id, changes, if_match)
+    version = expected_version(if_match, required=False)  # a 400 for a value that is no entity tag
+    forwarded = etag_for(version) if version is not None else None
+    address = await use_cases.change_address(owners, me.user, address_id, changes, forwarded)
     return AddressOut.model_validate(address)

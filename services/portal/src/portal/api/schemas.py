@@ -17,6 +17,10 @@ Email = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, ma
 Password = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
 Token = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+Label = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=NOT_BLANK)
+]
+"""As the customer service takes an address's label, city and region."""
 
 
 class AccessIn(BaseModel):
@@ -140,10 +144,13 @@ class RefreshIn(BaseModel):
     refresh_token: Token
 
 
+NewPassword = Annotated[str, StringConstraints(min_length=8, max_length=128)]
+
+
 class PasswordIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    password: Password = Field(description="At least 8 characters; no common password.")
+    password: NewPassword = Field(description="8 to 128 characters of any kind; no common password.")
 
 
 class ResetRequestIn(BaseModel):
@@ -218,11 +225,11 @@ class AddressChange(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    label: ShortText | None = None
+    label: Label | None = None
     line1: ShortText | None = None
     line2: ShortText | None = None
     postal_code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)] | None = None
-    city: ShortText | None = None
-    region: ShortText | None = None
+    city: Label | None = None
+    region: Label | None = None
     country: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z]{2}$")] | None = None
     comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
