@@ -93,7 +93,10 @@ async def platform(
         portal_state = portal.app.state  # type: ignore[attr-defined]
         await portal_state.owners.close()
         portal_state.owners.client = httpx.AsyncClient(
-            mounts={settings.customer_service_url: httpx.ASGITransport(app=customer.app)}  # type: ignore[attr-defined]
+            mounts={
+                settings.customer_service_url: httpx.ASGITransport(app=customer.app),  # type: ignore[attr-defined]
+                settings.contact_service_url: httpx.ASGITransport(app=contact.app),  # type: ignore[attr-defined]
+            }
         )
         # Each test's portal client comes from its own address, so the per-address throttle of one test
         # never locks another's logins.

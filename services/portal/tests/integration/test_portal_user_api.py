@@ -143,3 +143,28 @@ async def test_tampered_expired_unsigned_and_staff_tokens_are_refused(
             assert response.status_code == 401, (name, path, response.text)
             assert response.headers["WWW-Authenticate"].startswith("Bearer")
     assert (await platform.portal.get("/v1/portal/me")).status_code == 401
+
+
+async def test_with_edit_company_a_portal_user_changes_a_contacts_phone_through_the_contact_service(
+    platform: Platform,
+):
+    _, user, tokens = await platform.portal_user(["edit_company"])
+    headers = auth(tokens["access_token"])
+    changed = await platform.portal.patch(
+        f"/v1/portal/me/contacts/{user['contact_id']}", json={"phone": "900 11 222"}, headers=headers
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["phone"] == "+4790011222"
+    stored = await platform.contact.get(f"/v1/contacts/{user['contact_id']}", headers=auth(platform.staff_token))
+    assert stored.json()["updated_by"] == user["id"]
+
+    async def shown() -> bool:
+        contacts = (await platform.portal.get("/v1/portal/me/contacts", headers=headers)).json()
+        return any(contact["phone"] == "+4790011222" for contact in contacts)
+
+    await eventually(shown)
+    _, other_user, _ = await platform.portal_user(["edit_company"])
+    foreign = await platform.portal.patch(
+        f"/v1/portal/me/contacts/{other_user['contact_id']}", json={"phone": "900 11 333"}, headers=headers
+    )
+    assert foreign.status_code == 404

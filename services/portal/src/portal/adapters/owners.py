@@ -1,6 +1,6 @@
 """The portal's calls to the services that own what a portal user sees and edits: the customer service's
-internal read of a customer, and its portal edit of an address (a service token acting for the portal user,
-so the customer's history names that user)."""
+internal read of a customer, its portal edit of an address, and the contact service's portal edit of a
+contact person (service tokens acting for the portal user, so the change names that user as its author)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,10 @@ from servicekit.problems import Problem, ServiceUnavailable
 class Owners:
     def __init__(self, settings: Settings, client: httpx.AsyncClient | None = None) -> None:
         self._settings = settings
-        self._base = settings.customer_service_url.rstrip("/")
+        self._bases = {
+            "customer": settings.customer_service_url.rstrip("/"),
+            "contact": settings.contact_service_url.rstrip("/"),
+        }
         self.client = client or httpx.AsyncClient(timeout=settings.owner_read_timeout_s)
 
     async def close(self) -> None:
@@ -30,7 +33,9 @@ class Owners:
 
     async def customer(self, customer_id: uuid.UUID) -> dict[str, Any]:
         """The customer's full state (its event form: never the personal identity number)."""
-        response = await self._call("GET", f"/internal/v1/customers/{customer_id}", self._headers())
+        response = await self._call(
+            "customer", "GET", f"/internal/v1/customers/{customer_id}", self._headers()
+        )
         if response.status_code == 404:
             raise NotFound(f"No customer {customer_id}.")
         if response.status_code != 200:
@@ -42,9 +47,21 @@ class Owners:
     ) -> dict[str, Any]:
         """Change an address of the user's customer as that user; the owner's refusal (404, 412, 422) is
         passed on as it came."""
-        headers = self._headers(acting_for=user) | ({"If-Match": if_match} if if_match else {})
         path = f"/internal/v1/customers/{user.customer_id}/portal/addresses/{address_id}"
-        response = await self._call("PATCH", path, headers, json=changes)
+        return await self._edit("customer", path, user, changes, if_match)
+
+    async def change_contact(
+        self, user: CustomerUser, contact_id: uuid.UUID, changes: dict[str, Any], if_match: str | None
+    ) -> dict[str, Any]:
+        """Change a contact person of the user's customer (phone, email) as that user."""
+        path = f"/internal/v1/contacts/{contact_id}/portal"
+        return await self._edit("contact", path, user, changes, if_match)
+
+    async def _edit(
+        self, owner: str, path: str, user: CustomerUser, changes: dict[str, Any], if_match: str | None
+    ) -> dict[str, Any]:
+        headers = self._headers(acting_for=user) | ({"If-Match": if_match} if if_match else {})
+        response = await self._call(owner, "PATCH", path, headers, json=changes)
         if response.status_code == 200:
             return dict(response.json())
         if response.status_code in (404, 409, 412, 422):
@@ -55,10 +72,12 @@ class Owners:
                 title=str(problem.get("title", "Refused")),
                 errors=problem.get("errors"),
             )
-        raise ServiceUnavailable(f"The customer service answered {response.status_code}.")
+        raise ServiceUnavailable(f"The {owner} service answered {response.status_code}.")
 
-    async def _call(self, method: str, path: str, headers: dict[str, str], **kwargs: Any) -> httpx.Response:
+    async def _call(
+        self, owner: str, method: str, path: str, headers: dict[str, str], **kwargs: Any
+    ) -> httpx.Response:
         try:
-            return await self.client.request(method, f"{self._base}{path}", headers=headers, **kwargs)
+            return await self.client.request(method, f"{self._bases[owner]}{path}", headers=headers, **kwargs)
         except httpx.HTTPError as error:
-            raise ServiceUnavailable("The customer service could not be reached.") from error
+            raise ServiceUnavailable(f"The {owner} service could not be reached.") from error

@@ -8,7 +8,15 @@ import uuid
 from fastapi import APIRouter
 
 from portal.api.deps import OwnersDep, PortalUser
-from portal.api.schemas import AddressChange, AddressOut, CatalogOut, CatalogsOut, CompanyOut, ContactOut
+from portal.api.schemas import (
+    AddressChange,
+    AddressOut,
+    CatalogOut,
+    CatalogsOut,
+    CompanyOut,
+    ContactChange,
+    ContactOut,
+)
 from portal.service import me as use_cases
 from servicekit.deps import SessionDep
 from servicekit.etag import IfMatch, etag_for, expected_version
@@ -50,3 +58,20 @@ async def change_my_address(
     forwarded = etag_for(version) if version is not None else None
     address = await use_cases.change_address(owners, me.user, address_id, changes, forwarded)
     return AddressOut.model_validate(address)
+
+
+@router.patch(
+    "/contacts/{contact_id}",
+    response_model=ContactOut,
+    responses=responses(400, 403, 404, 409, 412, 422, 503, etag=False),
+)
+async def change_my_contact(
+    contact_id: uuid.UUID, body: ContactChange, me: PortalUser, owners: OwnersDep, if_match: IfMatch = None
+) -> ContactOut:
+    """Change the phone or email of one of your company's contact persons (needs `edit_company`); the
+    contact service records you as the author."""
+    version = expected_version(if_match, required=False)
+    forwarded = etag_for(version) if version is not None else None
+    changes = body.model_dump(exclude_unset=True)
+    contact = await use_cases.change_contact(owners, me.user, contact_id, changes, forwarded)
+    return ContactOut.model_validate(contact)

@@ -233,3 +233,12 @@ class AddressChange(BaseModel):
     region: Label | None = None
     country: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z]{2}$")] | None = None
     comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
+
+
+class ContactChange(BaseModel):
+    """A contact person's phone or email to change (null clears it)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] | None = None
+    email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=320)] | None = None

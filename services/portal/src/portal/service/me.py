@@ -1,6 +1,7 @@
 """What a portal user sees and edits: their own customer's card (never its internal remarks, nor any
 personal identity number), its active contacts, the catalogs and linked resources visible to them, and,
-with `edit_company`, their company's addresses (changed through the customer service as that user)."""
+with `edit_company`, their company's addresses and its contact persons' phone and email (changed through the
+customer and contact services as that user)."""
 
 from __future__ import annotations
 
@@ -63,9 +64,20 @@ async def catalogs(session: AsyncConnection, user: CustomerUser) -> tuple[list[A
     return rules.visible_catalogs(chosen, office), dict(access.resources) if access else {}
 
 
+def _may_edit(user: CustomerUser) -> None:
+    if "edit_company" not in user.portal_permissions:
+        raise Forbidden("Your portal login may not edit company information.", permission="edit_company")
+
+
 async def change_address(
     owners: Owners, user: CustomerUser, address_id: uuid.UUID, changes: dict[str, Any], if_match: str | None
 ) -> dict[str, Any]:
-    if "edit_company" not in user.portal_permissions:
-        raise Forbidden("Your portal login may not edit company information.", permission="edit_company")
+    _may_edit(user)
     return await owners.change_address(user, address_id, changes, if_match)
+
+
+async def change_contact(
+    owners: Owners, user: CustomerUser, contact_id: uuid.UUID, changes: dict[str, Any], if_match: str | None
+) -> dict[str, Any]:
+    _may_edit(user)
+    return await owners.change_contact(user, contact_id, changes, if_match)
