@@ -155,7 +155,9 @@ async def test_with_edit_company_a_portal_user_changes_a_contacts_phone_through_
     )
     assert changed.status_code == 200, changed.text
     assert changed.json()["phone"] == "+4790011222"
-    stored = await platform.contact.get(f"/v1/contacts/{user['contact_id']}", headers=auth(platform.staff_token))
+    stored = await platform.contact.get(
+        f"/v1/contacts/{user['contact_id']}", headers=auth(platform.staff_token)
+    )
     assert stored.json()["updated_by"] == user["id"]
 
     async def shown() -> bool:
