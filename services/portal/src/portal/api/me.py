@@ -66,12 +66,17 @@ async def change_my_address(
     responses=responses(400, 403, 404, 409, 412, 422, 503, etag=False),
 )
 async def change_my_contact(
-    contact_id: uuid.UUID, body: ContactChange, me: PortalUser, owners: OwnersDep, if_match: IfMatch = None
+    contact_id: uuid.UUID,
+    body: ContactChange,
+    me: PortalUser,
+    owners: OwnersDep,
+    session: SessionDep,
+    if_match: IfMatch = None,
 ) -> ContactOut:
     """Change the phone or email of one of your company's contact persons (needs `edit_company`); the
     contact service records you as the author."""
     version = expected_version(if_match, required=False)
     forwarded = etag_for(version) if version is not None else None
     changes = body.model_dump(exclude_unset=True)
-    contact = await use_cases.change_contact(owners, me.user, contact_id, changes, forwarded)
+    contact = await use_cases.change_contact(owners, session, me.user, contact_id, changes, forwarded)
     return ContactOut.model_validate(contact)

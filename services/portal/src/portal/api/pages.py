@@ -355,7 +355,10 @@ async def change_phone(
     changes = _fields(phone=phone)
 
     async def change(session: PortalSession) -> None:
-        await me_use_cases.change_contact(request.app.state.owners, session.user, contact_id, changes, None)
+        async with _runtime(request).session_factory() as connection:
+            await me_use_cases.change_contact(
+                request.app.state.owners, connection, session.user, contact_id, changes, None
+            )
 
     return await _edit(request, csrf_token, "/portal/contacts", change)
 

@@ -11,11 +11,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from contracts.contact import ContactState
 from portal.adapters import repository
 from portal.adapters.owners import Owners
 from portal.domain import access as rules
 from servicekit.auth import CustomerUser
 from servicekit.copy_tables import contact_copies
+from servicekit.local_copies import CONTACTS, store_state
 from servicekit.problems import Forbidden
 
 CARD_FIELDS = (
@@ -77,7 +79,18 @@ async def change_address(
 
 
 async def change_contact(
-    owners: Owners, user: CustomerUser, contact_id: uuid.UUID, changes: dict[str, Any], if_match: str | None
+    owners: Owners,
+    session: AsyncConnection,
+    user: CustomerUser,
+    contact_id: uuid.UUID,
+    changes: dict[str, Any],
+    if_match: str | None,
 ) -> dict[str, Any]:
+    """Change the contact in the contact service, and keep its answer in the local copy at once (version
+    guarded, as its event will be), so the user's next page shows the change."""
     _may_edit(user)
-    return await owners.change_contact(user, contact_id, changes, if_match)
+    answer = await owners.change_contact(user, contact_id, changes, if_match)
+    state = ContactState.model_validate({k: v for k, v in answer.items() if k in ContactState.model_fields})
+    await store_state(session, CONTACTS, state, version=state.version, deleted=False)
+    await session.commit()
+    return answer
