@@ -8,6 +8,7 @@
 #   2. infrastructure: with a reachable Docker engine the pytest fixtures start containers
 #      (CRM_TEST_INFRA=testcontainers); without one (this machine kind) the local PostgreSQL,
 #      RabbitMQ and OpenSearch are started by scripts/infra/*.sh (CRM_TEST_INFRA=local)
+#      Debian's Chromium for the portal's browser test (apt-get, never a browser download)
 #   3. lint: ruff check, ruff format --check; mypy --strict over every library, service and tool
 #   4. pytest -m unit, -m integration, -m e2e, each with the extra arguments
 #
@@ -94,10 +95,17 @@ print_summary() {
   done
 }
 
+# The portal's browser test drives Debian's Chromium through Playwright (executable_path).
+install_chromium() {
+  [[ -x /usr/bin/chromium ]] && return 0
+  apt_install chromium
+}
+
 main() {
   local started=$SECONDS
   ensure_uv
   sync_workspace
+  install_chromium
   provision_infra
   lint
   run_tests "$@"
