@@ -4,8 +4,8 @@
 # Usage: scripts/infra/mailsink.sh start|stop|status
 #
 #   start   run the sink (aiosmtpd, `python -m portal.mailsink`) on 127.0.0.1:8025 unless it runs;
-#           every message it receives is written to .run/mail/ as an .eml file (read it with any
-#           text viewer: the link is in the plain text)
+#           every message it receives is written to .run/mail/ as an .eml file and, decoded, as
+#           a .txt file beside it (the invitation or reset link is in it)
 #   stop    stop it (no error if it is down)
 #   status  print running/stopped; exit 0 if running, 3 if stopped
 #

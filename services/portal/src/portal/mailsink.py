@@ -1,5 +1,6 @@
 """A local mail sink for development and tests: an SMTP server (aiosmtpd) that keeps every message it
-receives, in memory and, when given a folder, as one `.eml` file per message where a developer reads them.
+receives, in memory and, when given a folder, as one `.eml` file per message with its decoded text beside it
+(`.txt`), where a developer reads them.
 
 `python -m portal.mailsink --port 8025 --dir .run/mail` (what `scripts/infra/mailsink.sh start` runs);
 tests start a `MailSink` in-process and read the links from its messages.
@@ -34,8 +35,10 @@ class _Keeper:
             self.arrived.notify_all()
         if self.folder is not None:
             self.folder.mkdir(parents=True, exist_ok=True)
-            name = f"{time.strftime('%Y%m%dT%H%M%S')}-{len(self.messages):04d}.eml"
-            (self.folder / name).write_bytes(envelope.content)
+            name = f"{time.strftime('%Y%m%dT%H%M%S')}-{len(self.messages):04d}"
+            (self.folder / f"{name}.eml").write_bytes(envelope.content)
+            # The same, decoded, for reading (and grepping the link) without a mail program.
+            (self.folder / f"{name}.txt").write_text(readable(message), encoding="utf-8")
         return "250 Message accepted for delivery"
 
 
@@ -72,6 +75,12 @@ class MailSink:
                 if left <= 0:
                     raise TimeoutError(f"no mail {subject_part!r} to {to} within {timeout_s} s")
                 self._keeper.arrived.wait(left)
+
+
+def readable(message: EmailMessage) -> str:
+    body = message.get_body(("plain",))
+    text = body.get_content() if body is not None else ""
+    return f"From: {message['From']}\nTo: {message['To']}\nSubject: {message['Subject']}\n\n{text}"
 
 
 def _free_port(host: str) -> int:
