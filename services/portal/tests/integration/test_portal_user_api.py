@@ -170,3 +170,44 @@ async def test_with_edit_company_a_portal_user_changes_a_contacts_phone_through_
         f"/v1/portal/me/contacts/{other_user['contact_id']}", json={"phone": "900 11 333"}, headers=headers
     )
     assert foreign.status_code == 404
+
+
+async def test_a_private_customers_personal_identity_number_never_reaches_the_portal(
+    platform: Platform, make_token: TokenFactory
+):
+    created = await platform.customer.post(
+        "/v1/customers",
+        json={
+            "name": "Kari Nordmann",
+            "type": "private",
+            "country": "NO",
+            "personal_identity_number": "15108695088",
+            "remarks": REMARK,
+            "addresses": [{"kind": "postal", "line1": "Storgata 1", "city": "Oslo"}],
+        },
+        headers=auth(make_token("office_admin")),
+    )
+    assert created.status_code == 201, created.text
+    customer = created.json()
+    contact = await platform.contact_of(customer["id"])
+    await platform.open_portal(customer["id"])
+    user = await platform.grant(contact["id"], ["edit_company"])
+    token = await platform.invitation_token(user["email"])
+    await platform.portal.post(f"/v1/portal/auth/invitations/{token}", json={"password": "a long passphrase"})
+    tokens = (await platform.login(user["email"], "a long passphrase")).json()
+    headers = auth(tokens["access_token"])
+    answers = [
+        await platform.portal.get(path, headers=headers)
+        for path in ("/v1/portal/me", "/v1/portal/me/contacts", "/v1/portal/me/catalogs")
+    ]
+    answers.append(
+        await platform.portal.patch(
+            f"/v1/portal/me/addresses/{customer['addresses'][0]['id']}",
+            json={"city": "Bergen"},
+            headers=headers,
+        )
+    )
+    for answer in answers:
+        assert answer.status_code == 200, answer.text
+        for secret in ("15108695088", "95088", "personal_identity_number", REMARK):
+            assert secret not in answer.text
