@@ -15,6 +15,9 @@ RULES_BEYOND_SCHEMA = (
     "token",
     # The common-password list.
     "password",
+    # A contact's phone and email, checked by the contact service (numbering plans, address syntax).
+    "phone",
+    "email",
 )
 
 

@@ -79,4 +79,5 @@ async def change_my_contact(
     forwarded = etag_for(version) if version is not None else None
     changes = body.model_dump(exclude_unset=True)
     contact = await use_cases.change_contact(owners, session, me.user, contact_id, changes, forwarded)
+    await session.commit()
     return ContactOut.model_validate(contact)

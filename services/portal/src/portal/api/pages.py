@@ -359,6 +359,7 @@ async def change_phone(
             await me_use_cases.change_contact(
                 request.app.state.owners, connection, session.user, contact_id, changes, None
             )
+            await connection.commit()
 
     return await _edit(request, csrf_token, "/portal/contacts", change)
 

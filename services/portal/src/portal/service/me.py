@@ -87,10 +87,9 @@ async def change_contact(
     if_match: str | None,
 ) -> dict[str, Any]:
     """Change the contact in the contact service, and keep its answer in the local copy at once (version
-    guarded, as its event will be), so the user's next page shows the change."""
+    guarded, as its event will be), so the user's next page shows the change; the caller commits."""
     _may_edit(user)
     answer = await owners.change_contact(user, contact_id, changes, if_match)
     state = ContactState.model_validate({k: v for k, v in answer.items() if k in ContactState.model_fields})
     await store_state(session, CONTACTS, state, version=state.version, deleted=False)
-    await session.commit()
     return answer
