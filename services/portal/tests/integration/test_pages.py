@@ -115,3 +115,28 @@ async def test_the_invitation_page_sets_a_password_and_tells_what_is_wrong(platf
     assert saved.status_code == 200
     assert "You can log in now" in saved.text
     assert (await sign_in(platform, user["email"])).status_code == 303
+
+
+async def test_the_reset_pages_send_a_link_that_sets_a_new_password_once(platform: Platform):
+    _, user, _ = await platform.portal_user()
+    form = await platform.portal.get("/portal/reset")
+    asked = await platform.portal.post(
+        "/portal/reset", data={"email": user["email"], "csrf_token": csrf_of(form)}
+    )
+    assert asked.status_code == 200
+    assert "If a portal login has this email" in asked.text
+    token = await platform.reset_token(user["email"])
+    path = f"/portal/reset/{token}"
+    page = await platform.portal.get(path)
+    new_password = "another long passphrase"
+    saved = await platform.portal.post(
+        path, data={"password": new_password, "confirm": new_password, "csrf_token": csrf_of(page)}
+    )
+    assert saved.status_code == 200
+    assert "every other session has ended" in saved.text
+    again = await platform.portal.post(
+        path, data={"password": new_password, "confirm": new_password, "csrf_token": csrf_of(page)}
+    )
+    assert again.status_code == 422
+    assert "not valid any more" in again.text
+    assert (await sign_in(platform, user["email"], new_password)).status_code == 303
