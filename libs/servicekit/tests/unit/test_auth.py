@@ -247,3 +247,19 @@ def test_acting_for_must_name_a_whole_portal_user():
         principal_from_claims({**claims, "acting_for": "pu-1"})
     with pytest.raises(Unauthorized):
         principal_from_claims({**claims, "acting_for": {"sub": "pu-1", "office_id": "o1"}})
+
+
+async def test_a_portal_users_token_signed_with_the_staff_key_still_opens_no_staff_or_internal_route():
+    # Portal users' tokens come from the portal with its own key and audience (401 everywhere else); even
+    # a customer_user token signed with the platform's key is refused by staff and internal routes.
+    from servicekit.deps import get_office_user, get_service
+
+    token = issue_token(
+        SETTINGS, subject="pu-1", office_id="o1", kind="customer_user", customer_id="c1", contact_id="k1"
+    )
+    principal = await TokenVerifier(SETTINGS).verify(token)
+    assert isinstance(principal, CustomerUser)
+    with pytest.raises(Forbidden):
+        await get_office_user(principal)
+    with pytest.raises(Forbidden):
+        await get_service(principal)
