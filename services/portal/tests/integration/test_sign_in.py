@@ -163,3 +163,26 @@ async def test_many_failures_from_one_client_address_lock_that_address_for_every
     assert locked.status_code == 429
     await asyncio.sleep(2.2)
     assert (await platform.login(user["email"])).status_code == 200
+
+
+async def test_a_password_hashed_with_weaker_parameters_is_rehashed_at_the_next_login(platform: Platform):
+    from argon2 import PasswordHasher
+    from sqlalchemy import select, update
+
+    from portal.adapters.tables import portal_users
+
+    _, user, _ = await platform.portal_user()
+    weak = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(PASSWORD)
+    runtime = platform.portal.app.state.runtime  # type: ignore[attr-defined]
+    async with runtime.session_factory() as session:
+        await session.execute(
+            update(portal_users).where(portal_users.c.id == user["id"]).values(password_hash=weak)
+        )
+        await session.commit()
+    assert (await platform.login(user["email"])).status_code == 200
+    async with runtime.session_factory() as session:
+        stored = (
+            await session.execute(select(portal_users.c.password_hash).where(portal_users.c.id == user["id"]))
+        ).scalar_one()
+    assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert (await platform.login(user["email"])).status_code == 200
