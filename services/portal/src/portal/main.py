@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
 
+from portal.adapters import repository
 from portal.adapters.owners import Owners
 from portal.api import auth, me, pages, staff
 from portal.config import Settings
@@ -17,6 +22,7 @@ from servicekit.app import create_service_app
 from servicekit.cli import run_service
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+logger = logging.getLogger(__name__)
 
 
 def create_app(config: Settings | None = None) -> FastAPI:
@@ -27,9 +33,13 @@ def create_app(config: Settings | None = None) -> FastAPI:
     async def portal_lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.portal = portal
         app.state.owners = Owners(settings)
+        sweeping = asyncio.create_task(sweep_regularly(app, settings))
         try:
             yield
         finally:
+            sweeping.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeping
             await app.state.owners.close()
 
     app = create_service_app(
@@ -45,6 +55,23 @@ def create_app(config: Settings | None = None) -> FastAPI:
     )
     pages.install(app, settings)
     return app
+
+
+SWEEP_INTERVAL_S = 600
+
+
+async def sweep_regularly(app: FastAPI, settings: Settings) -> None:
+    """Every 10 minutes, forget stale throttle counts, expired refresh tokens and spent reset links
+    (`repository.delete_stale`); a failed sweep is logged and tried again next time."""
+    window = timedelta(seconds=settings.login_failure_window_s)
+    while True:
+        await asyncio.sleep(SWEEP_INTERVAL_S)
+        try:
+            async with app.state.runtime.session_factory() as session:
+                await repository.delete_stale(session, datetime.now(UTC), window)
+                await session.commit()
+        except Exception:
+            logger.exception("portal housekeeping failed; trying again in %s s", SWEEP_INTERVAL_S)
 
 
 def run() -> None:

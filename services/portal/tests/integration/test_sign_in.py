@@ -186,3 +186,38 @@ async def test_a_password_hashed_with_weaker_parameters_is_rehashed_at_the_next_
         ).scalar_one()
     assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
     assert (await platform.login(user["email"])).status_code == 200
+
+
+async def test_housekeeping_forgets_stale_counts_expired_sessions_and_spent_links(platform: Platform):
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import func, select
+
+    from portal.adapters import repository
+    from portal.adapters.tables import login_throttle, refresh_tokens
+    from portal.domain.throttle import ThrottleState
+
+    _, user, tokens = await platform.portal_user()
+    runtime = platform.portal.app.state.runtime  # type: ignore[attr-defined]
+    now = datetime.now(UTC)
+    stale, locked = f"email:stale-{user['id']}", f"email:locked-{user['id']}"
+    async with runtime.session_factory() as session:
+        await repository.put_throttle_state(session, stale, ThrottleState(2, now - timedelta(hours=1)))
+        await repository.put_throttle_state(
+            session, locked, ThrottleState(5, now - timedelta(hours=1), now + timedelta(minutes=5))
+        )
+        await repository.add_refresh_token(
+            session, f"expired-{user['id']}", user["id"], user["id"], now - timedelta(seconds=1)
+        )
+        await session.commit()
+        await repository.delete_stale(session, now, timedelta(minutes=15))
+        await session.commit()
+        keys = set((await session.execute(select(login_throttle.c.key))).scalars())
+        assert stale not in keys
+        assert locked in keys, "a running lockout is kept"
+        expired = select(func.count()).where(refresh_tokens.c.token_hash == f"expired-{user['id']}")
+        assert (await session.execute(expired)).scalar_one() == 0
+    # The live login is untouched.
+    assert (
+        await platform.portal.get("/v1/portal/me", headers=auth(tokens["access_token"]))
+    ).status_code == 200

@@ -4,10 +4,10 @@ the use cases name their columns."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, delete, func, insert, select, update
+from sqlalchemy import Row, delete, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -232,3 +232,24 @@ async def put_throttle_state(session: AsyncConnection, key: str, state: Throttle
 
 async def clear_throttle(session: AsyncConnection, key: str) -> None:
     await session.execute(delete(login_throttle).where(login_throttle.c.key == key))
+
+
+# housekeeping
+
+
+async def delete_stale(session: AsyncConnection, now: datetime, throttle_window: timedelta) -> None:
+    """Forget what can no longer matter: throttle counts whose window and lockout are over, refresh tokens
+    past their expiry (a rotated one is kept until then, so its reuse is still recognised), and reset
+    links that were used or expired."""
+    await session.execute(
+        delete(login_throttle).where(
+            login_throttle.c.window_started_at < now - throttle_window,
+            or_(login_throttle.c.locked_until.is_(None), login_throttle.c.locked_until < now),
+        )
+    )
+    await session.execute(delete(refresh_tokens).where(refresh_tokens.c.expires_at < now))
+    await session.execute(
+        delete(password_resets).where(
+            or_(password_resets.c.used_at.is_not(None), password_resets.c.expires_at < now)
+        )
+    )
