@@ -140,3 +140,25 @@ async def test_the_reset_pages_send_a_link_that_sets_a_new_password_once(platfor
     assert again.status_code == 422
     assert "not valid any more" in again.text
     assert (await sign_in(platform, user["email"], new_password)).status_code == 303
+
+
+async def test_a_customer_service_that_cannot_be_reached_is_a_clear_page_not_an_error_document(
+    platform: Platform,
+):
+    _, user, _ = await platform.portal_user()
+    await sign_in(platform, user["email"])
+    owners = platform.portal.app.state.owners  # type: ignore[attr-defined]
+
+    def unreachable(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    before = owners.client
+    owners.client = httpx.AsyncClient(transport=httpx.MockTransport(unreachable))
+    try:
+        page = await platform.portal.get("/portal/company")
+    finally:
+        await owners.client.aclose()
+        owners.client = before
+    assert page.status_code == 503
+    assert page.headers["content-type"].startswith("text/html")
+    assert "could not be reached" in page.text

@@ -215,7 +215,12 @@ async def _signed_in_page(request: Request, page: str) -> Response:
     }
     owners, runtime = request.app.state.owners, _runtime(request)
     if page == "company":
-        context |= {"title": "My company", "company": await me_use_cases.company(owners, session.user)}
+        try:
+            company = await me_use_cases.company(owners, session.user)
+        except Problem as problem:  # the customer service cannot be reached: say so, as a page
+            shown = context | {"title": "My company", "error": problem.detail}
+            return render(request, "message.html", problem.status, **shown)
+        context |= {"title": "My company", "company": company}
     elif page == "contacts":
         async with runtime.session_factory() as connection:
             context |= {
