@@ -162,3 +162,29 @@ async def test_a_customer_service_that_cannot_be_reached_is_a_clear_page_not_an_
     assert page.status_code == 503
     assert page.headers["content-type"].startswith("text/html")
     assert "could not be reached" in page.text
+
+
+async def test_the_company_page_changes_an_address_for_a_user_with_edit_company_only(platform: Platform):
+    customer, user, _ = await platform.portal_user(["edit_company"])
+    await sign_in(platform, user["email"])
+    page = await platform.portal.get("/portal/company")
+    address_id = customer["addresses"][0]["id"]
+    saved = await platform.portal.post(
+        f"/portal/company/addresses/{address_id}",
+        data={"line1": "Kongens gate 2", "postal_code": "0153", "city": "Oslo", "csrf_token": csrf_of(page)},
+    )
+    assert saved.status_code == 303
+    assert saved.headers["location"] == "/portal/company?done=saved"
+    after = await platform.portal.get(saved.headers["location"])
+    assert 'value="Kongens gate 2"' in after.text
+    assert "Saved." in after.text
+
+    _, viewer, _ = await platform.portal_user(["view"])
+    await sign_in(platform, viewer["email"])
+    read_only = await platform.portal.get("/portal/company")
+    assert "Save address" not in read_only.text
+    refused = await platform.portal.post(
+        f"/portal/company/addresses/{address_id}", data={"line1": "X", "csrf_token": csrf_of(read_only)}
+    )
+    assert refused.status_code == 403
+    assert "may not edit company information" in refused.text
