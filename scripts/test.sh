@@ -8,6 +8,7 @@
 #   2. infrastructure: with a reachable Docker engine the pytest fixtures start containers
 #      (CRM_TEST_INFRA=testcontainers); without one (this machine kind) the local PostgreSQL,
 #      RabbitMQ and OpenSearch are started by scripts/infra/*.sh (CRM_TEST_INFRA=local)
+#      Debian's Chromium for the portal's browser test (apt-get, never a browser download)
 #   3. deployment checks' tools: kustomize (scripts/infra/kustomize.sh, `go install` of a pinned version
 #      into .tools/bin/ the first time); kubernetes-validate and jsonschema come with the dev dependencies
 #   4. lint: ruff check, ruff format --check; mypy --strict over every library, service and tool
@@ -108,10 +109,17 @@ print_summary() {
   done
 }
 
+# The portal's browser test drives Debian's Chromium through Playwright (executable_path).
+install_chromium() {
+  [[ -x /usr/bin/chromium ]] && return 0
+  apt_install chromium
+}
+
 main() {
   local started=$SECONDS
   ensure_uv
   sync_workspace
+  install_chromium
   provision_infra
   provision_tools
   lint

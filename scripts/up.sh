@@ -61,6 +61,8 @@ start_infra() {
   "$INFRA/postgres.sh" start
   "$INFRA/rabbitmq.sh" start
   "$INFRA/opensearch.sh" start
+  # Where the portal's invitation and reset mails go in development (.run/mail/).
+  "$INFRA/mailsink.sh" start
 }
 
 # Prints the pid from .run/SVC.pid if that process is alive and still is that service
@@ -169,11 +171,13 @@ print_summary() {
     echo "              superuser crm_admin (password \$CRM_PG_ADMIN_PASSWORD, default crm_admin)"
     echo "  RabbitMQ    amqp://guest:guest@127.0.0.1:5672/   management UI http://127.0.0.1:15672 (guest/guest)"
     echo "  OpenSearch  $os_url"
+    echo "  Mail sink   SMTP 127.0.0.1:8025; the portal's mails as files in $RUN_DIR/mail/"
     echo
     echo "Logs and pid files: $RUN_DIR/"
     echo
     echo "Get a token:    uv run crm token --office office-1 --role office_admin"
     echo "Watch events:   uv run crm events watch"
+    echo "Portal login:   http://127.0.0.1:8005/portal/login   (README: invite a contact first)"
     echo "Stop:           scripts/down.sh   (--keep-infra to stop only the services)"
   }
 }

@@ -15,7 +15,7 @@ import pytest
 from servicekit.testing.databases import create_database, drop_database, with_database
 from servicekit.testing.processes import free_port, running_service
 
-PLATFORM = ("customer", "contact", "activity", "search")
+PLATFORM = ("customer", "contact", "activity", "search", "portal")
 
 
 @pytest.fixture

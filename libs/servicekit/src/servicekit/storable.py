@@ -52,6 +52,9 @@ def find_unstorable(value: Any, path: str = "") -> tuple[str, str] | None:
     return None
 
 
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
 async def refuse_unstorable_text(request: Request) -> None:
     """App-wide dependency: 422 naming the field for text the database could not store."""
     for source in (request.path_params, request.query_params):
@@ -59,6 +62,12 @@ async def refuse_unstorable_text(request: Request) -> None:
             # A path convertor (`{id:uuid}`, `{n:int}`) hands over its value already converted.
             if isinstance(value, str) and (reason := unstorable_reason(value)) is not None:
                 raise InvalidField(name, reason)
+    if request.headers.get("content-type", "").startswith(_FORM_TYPES):
+        # A form (the portal's pages) is parsed once, by the route's Form fields; its parse is kept.
+        for name, value in (await request.form()).multi_items():
+            if isinstance(value, str) and (reason := unstorable_reason(value)) is not None:
+                raise InvalidField(name, reason)
+        return
     body = await request.body()
     if not _SUSPECT_ESCAPE.search(body):
         return

@@ -6,7 +6,16 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from customer.api import addresses, categories, custom_fields, customers, history, internal, links
+from customer.api import (
+    addresses,
+    categories,
+    custom_fields,
+    customers,
+    history,
+    internal,
+    links,
+    portal_edits,
+)
 from customer.api import settings as office_settings
 from customer.config import Settings
 from customer.consumers import HANDLERS
@@ -30,6 +39,7 @@ def create_app(config: Settings | None = None) -> FastAPI:
             custom_fields.router,
             office_settings.router,
             internal.router,
+            portal_edits.router,
         ],
         migrations=MIGRATIONS,
         publishes=True,
