@@ -36,3 +36,21 @@ async def test_the_portal_serves_its_login_and_follows_a_customer_to_its_deletio
             return (await portal.get(access_path, headers=headers)).status_code == 404
 
         await eventually(removed, within=20)
+
+
+async def test_behind_a_trusted_proxy_the_login_throttle_counts_the_forwarded_client(platform):
+    """The portal runs as `scripts/up.sh` runs it; its proxy (here: loopback, the default of
+    FORWARDED_ALLOW_IPS) names the client in X-Forwarded-For, and the per-client lockout follows that."""
+    async with httpx.AsyncClient(base_url=platform["portal"], timeout=30) as portal:
+
+        async def login(email: str, client: str) -> int:
+            body = {"email": email, "password": "not the password"}
+            answer = await portal.post(
+                "/v1/portal/auth/login", json=body, headers={"X-Forwarded-For": client}
+            )
+            return answer.status_code
+
+        for attempt in range(20):  # LOGIN_MAX_FAILURES_PER_CLIENT, spread over emails below their own limit
+            assert await login(f"nobody{attempt}@example.com", "203.0.113.9") == 401
+        assert await login("someone@example.com", "203.0.113.9") == 429
+        assert await login("someone@example.com", "203.0.113.10") == 401

@@ -46,6 +46,7 @@ def run_service(settings: ServiceSettings, *, app_factory: str, migrations: Path
         host=settings.host,
         port=settings.port,
         workers=settings.workers,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
         log_config=None,
         access_log=False,
     )

@@ -44,6 +44,12 @@ class ServiceSettings(JwtSettings):
     workers: int = Field(
         default=1, ge=1, description="Server processes; more than one uses more cores for the API."
     )
+    forwarded_allow_ips: str = Field(
+        default="127.0.0.1",
+        description="Proxies whose X-Forwarded-For names the client (comma-separated IPs or CIDRs, or *): "
+        "the gateway or ingress in front, so that per-client limits (the portal's login throttle) see "
+        "the real client rather than the proxy.",
+    )
 
     database_url: str
     database_pool_size: int = 10
