@@ -17,6 +17,7 @@ from fastapi import Request
 from servicekit.problems import InvalidField
 
 # Only a JSON escape can bring these in: raw control characters and raw surrogates are invalid JSON.
+_FORMS = ("multipart/form-data", "application/x-www-form-urlencoded")
 _SUSPECT_ESCAPE = re.compile(rb"\\u(0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
 
 
@@ -59,6 +60,8 @@ async def refuse_unstorable_text(request: Request) -> None:
             # A path convertor (`{id:uuid}`, `{n:int}`) hands over its value already converted.
             if isinstance(value, str) and (reason := unstorable_reason(value)) is not None:
                 raise InvalidField(name, reason)
+    if request.headers.get("content-type", "").startswith(_FORMS):
+        return  # an upload: read by its route as a stream, never whole here; no JSON in it to check
     body = await request.body()
     if not _SUSPECT_ESCAPE.search(body):
         return
