@@ -153,14 +153,17 @@ class ImportWorker:
             actor=job.user.actor,
             correlation_id=job.correlation_id,
         )
-        unstorable = [r for r in batch if _unstorable(r) is not None]
-        batch = [r for r in batch if _unstorable(r) is None]
+        # Text the database cannot store is refused here, for every kind of import alike.
+        results: list[RowResult] = []
+        storable: list[SourceRow] = []
+        for row in batch:
+            refusal = _unstorable(row)
+            if refusal is None:
+                storable.append(row)
+            else:
+                results.append(RowResult(row.number, "failed", [RowFailure(*refusal)]))
         async with uow:
-            results = [
-                RowResult(r.number, "failed", [RowFailure(*_unstorable(r))])
-                for r in unstorable  # type: ignore[misc]
-            ]
-            results += await applier.apply(uow, job, batch) if batch else []
+            results += await applier.apply(uow, job, storable) if storable else []
             if job.dry_run:
                 await uow.rollback()
                 async with self.session_factory() as session:
