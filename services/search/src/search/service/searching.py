@@ -102,12 +102,7 @@ async def search_customers(
         answer = await index.search(
             search_body(text, office_id, filters, sort=sort, size=limit, after=after, fuzzy=fuzzy)
         )
-        if (
-            after is None
-            and not fuzzy
-            and words_of(text or "")
-            and answer["hits"]["total"]["value"] == 0
-        ):
+        if after is None and not fuzzy and words_of(text or "") and answer["hits"]["total"]["value"] == 0:
             fuzzy = True  # nothing found: maybe a typo; ask again, typo-tolerant
             answer = await index.search(
                 search_body(text, office_id, filters, sort=sort, size=limit, after=None, fuzzy=True)
