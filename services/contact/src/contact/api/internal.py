@@ -100,7 +100,7 @@ class ContactBatchOut(BaseModel):
 
 
 @router.post(
-    "/contacts/batch", response_model=ContactBatchOut, responses=responses(403, 422, 503, etag=False)
+    "/contact-batches", response_model=ContactBatchOut, responses=responses(403, 422, 503, etag=False)
 )
 async def upsert_contact_batch(
     body: ContactBatchIn, service: CurrentService, runtime: RuntimeDep

@@ -87,8 +87,8 @@ async def upload_import(
     ],
     kind: Annotated[ImportKind, Form()] = "customers",
     dry_run: Annotated[
-        bool, Form(description="Check every row against the rules and write nothing.")
-    ] = False,
+        Literal["true", "false"], Form(description="true: check every row against the rules, write nothing.")
+    ] = "false",
 ) -> JSONResponse:
     user.require(Permission.EDIT)
     settings = runtime.settings
@@ -100,7 +100,7 @@ async def upload_import(
                 file,
                 user=user,
                 kind=kind,
-                dry_run=dry_run,
+                dry_run=dry_run == "true",
                 filename=file.filename or "upload",
                 max_bytes=max_bytes,
                 correlation_id=current_correlation_id(),

@@ -1,6 +1,6 @@
 """The `contacts` kind of import: each row's customer is found here (by customer number or external id,
 never an internal id), then the batch goes to the contact service, which applies its own rules
-(`POST /internal/v1/contacts/batch`) acting for the importing user and answers row by row.
+(`POST /internal/v1/contact-batches`) acting for the importing user and answers row by row.
 
 The contact service commits its batch in its own transaction before the customer service commits the
 job's progress: a process that dies between the two sends the batch again on resume, and the contact
@@ -69,7 +69,7 @@ class ContactRows:
             "dry_run": job.dry_run,
             "rows": rows,
         }
-        response = await self.runtime.copies.post_to_owner("contact", "/internal/v1/contacts/batch", body)
+        response = await self.runtime.copies.post_to_owner("contact", "/internal/v1/contact-batches", body)
         if response.status_code != 200:
             # The batch is not counted: the job stays unfinished and the worker tries it again later.
             raise ServiceUnavailable(
