@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from servicekit.auth import OfficeUser
 from servicekit.imports.tables import import_job_chunks, import_job_failures, import_jobs
+from servicekit.storable import unstorable_reason
 
 CHUNK_BYTES = 1024 * 1024
 JobStatus = Literal["queued", "running", "done", "failed"]
@@ -106,7 +107,7 @@ async def store_upload(
             office_id=user.office_id,
             kind=kind,
             dry_run=dry_run,
-            filename=filename[:300],
+            filename=filename[:300] if unstorable_reason(filename) is None else "upload",
             file_format="csv",
             size_bytes=0,
             status="queued",

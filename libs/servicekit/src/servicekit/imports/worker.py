@@ -95,6 +95,12 @@ class ImportWorker:
                 if await locks.fetchval("SELECT pg_try_advisory_lock(hashtextextended($1, 0))", _key(job_id)):
                     try:
                         await self._run(job_id)
+                    except asyncio.CancelledError:
+                        raise
+                    except Exception:
+                        # Its batch rolled back (e.g. the contact service was down): the job stays
+                        # unfinished and is tried again at the next poll, after the other jobs.
+                        log.exception("import job %s: a batch failed; it will be tried again", job_id)
                     finally:
                         await locks.execute(
                             "SELECT pg_advisory_unlock(hashtextextended($1, 0))", _key(job_id)
