@@ -10,9 +10,10 @@ query mix (`search_queries`: names, prefixes, typos, folded and transliterated l
 forms, phones in three forms, e-mails, contact names, streets, postal codes, cities) one at a time
 through each path, then four at a time for queries/s:
 - **API**: `GET /v1/search/customers` of the search service running as a real process (HTTP, auth,
-  the service's query and its typo-tolerant second request when few hits come back);
-- **engine**: the same query code calling OpenSearch directly from this process (no service, no HTTP
-  server in between);
+  the service's query and its typo-tolerant second request when nothing is found), with its facets;
+- **API-nofacets**: the same with `facets=false`, as a search box asks;
+- **engine** / **engine-nofacets**: the same query code calling OpenSearch directly from this process
+  (no service, no HTTP server in between);
 - **pg_trgm**: `haystack ILIKE '%text%'` over one lowercase column of every searched field, with a
   trigram GIN index, ordered by `similarity(name, text)`;
 - **ILIKE**: the same statement with bitmap scans off, so PostgreSQL reads every row (fewer queries: each
@@ -155,22 +156,31 @@ async def measure(
     )
 
 
-def engine_search(index: SearchIndex) -> Search:
+def engine_search(index: SearchIndex, *, facets: bool) -> Search:
     async def no_names(ids: list[str]) -> dict[str, str]:
         return {}
 
     async def search(text: str) -> list[uuid.UUID]:
         found = await search_customers(
-            index, OFFICE, text, Filters(), sort="relevance", limit=10, cursor=None, category_names=no_names
+            index,
+            OFFICE,
+            text,
+            Filters(),
+            sort="relevance",
+            limit=10,
+            cursor=None,
+            category_names=no_names,
+            facets=facets,
         )
         return [uuid.UUID(item["id"]) for item in found.items]
 
     return search
 
 
-def api_search(client: httpx.AsyncClient) -> Search:
+def api_search(client: httpx.AsyncClient, *, facets: bool) -> Search:
     async def search(text: str) -> list[uuid.UUID]:
-        response = await client.get("/v1/search/customers", params={"q": text, "limit": 10})
+        params = {"q": text, "limit": 10, "facets": str(facets).lower()}
+        response = await client.get("/v1/search/customers", params=params)
         response.raise_for_status()
         return [uuid.UUID(item["id"]) for item in response.json()["items"]]
 
@@ -280,16 +290,16 @@ async def freshness(
 
 def print_paths(size: int, results: Sequence[PathResult]) -> None:
     print(f"\n{size:,} customers: {results[0].queries} queries of {len(results[0].found_by_kind)} kinds")
-    print(f"  {'path':<10} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'queries/s':>10}  found in top 3")
+    print(f"  {'path':<16} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'queries/s':>10}  found in top 3")
     for result in results:
         rate = f"{result.queries_per_s:,.0f}" if result.queries_per_s else "-"
         print(
-            f"  {result.path:<10} {result.p50_ms:>8.1f} {result.p95_ms:>8.1f} {result.p99_ms:>8.1f} {rate:>10}"
+            f"  {result.path:<16} {result.p50_ms:>8.1f} {result.p95_ms:>8.1f} {result.p99_ms:>8.1f} {rate:>10}"
             f"  {result.found}/{result.queries}"
         )
-    print(f"  {'kind':<36}" + "".join(f"{result.path:>10}" for result in results))
+    print(f"  {'kind':<34}" + "".join(f"{result.path:>16}" for result in results))
     for kind in results[0].found_by_kind:
-        print(f"  {kind:<36}" + "".join(f"{result.found_by_kind.get(kind, '-'):>10}" for result in results))
+        print(f"  {kind:<34}" + "".join(f"{result.found_by_kind.get(kind, '-'):>16}" for result in results))
 
 
 async def ensure_database(admin_url: str, database: str) -> str:
@@ -316,8 +326,10 @@ async def measure_paths(
     headers = {"Authorization": f"Bearer {token(OFFICE)}"}
     async with httpx.AsyncClient(base_url=urls["search"], headers=headers, timeout=30) as api:
         paths: list[tuple[str, Search, Sequence[Query]]] = [
-            ("API", api_search(api), mix),
-            ("engine", engine_search(index), mix),
+            ("API", api_search(api, facets=True), mix),
+            ("API-nofacets", api_search(api, facets=False), mix),
+            ("engine", engine_search(index, facets=True), mix),
+            ("engine-nofacets", engine_search(index, facets=False), mix),
             ("pg_trgm", sql_search(pool), mix),
             ("ILIKE", sql_search(seq_pool), mix[::ilike_every]),
         ]
@@ -375,8 +387,8 @@ async def measure_size(infra: Infrastructure, size: int, arguments: argparse.Nam
         entry["paths"] = [asdict(result) for result in results]
         by_path = {result.path: result for result in results}
         entry["ratios"] = {
-            "pg_trgm_p95_over_api_p95": round(by_path["pg_trgm"].p95_ms / by_path["API"].p95_ms, 2),
-            "pg_trgm_p95_over_engine_p95": round(by_path["pg_trgm"].p95_ms / by_path["engine"].p95_ms, 2),
+            f"pg_trgm_p95_over_{path}_p95": round(by_path["pg_trgm"].p95_ms / by_path[path].p95_ms, 2)
+            for path in ("API", "API-nofacets", "engine", "engine-nofacets")
         }
         print("  " + ", ".join(f"{key} {value}" for key, value in entry["ratios"].items()))
         if size == max(arguments.sizes) and arguments.freshness_creates:

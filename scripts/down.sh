@@ -67,6 +67,7 @@ stop_services() {
 
 # Reverse order of up.sh. Each script is a no-op when its server is not running.
 stop_infra() {
+  "$INFRA/mailsink.sh" stop
   "$INFRA/opensearch.sh" stop
   "$INFRA/rabbitmq.sh" stop
   "$INFRA/postgres.sh" stop

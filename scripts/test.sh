@@ -8,8 +8,11 @@
 #   2. infrastructure: with a reachable Docker engine the pytest fixtures start containers
 #      (CRM_TEST_INFRA=testcontainers); without one (this machine kind) the local PostgreSQL,
 #      RabbitMQ and OpenSearch are started by scripts/infra/*.sh (CRM_TEST_INFRA=local)
-#   3. lint: ruff check, ruff format --check; mypy --strict over every library, service and tool
-#   4. pytest -m unit, -m integration, -m e2e, each with the extra arguments
+#      Debian's Chromium for the portal's browser test (apt-get, never a browser download)
+#   3. deployment checks' tools: kustomize (scripts/infra/kustomize.sh, `go install` of a pinned version
+#      into .tools/bin/ the first time); kubernetes-validate and jsonschema come with the dev dependencies
+#   4. lint: ruff check, ruff format --check; mypy --strict over every library, service and tool
+#   5. pytest -m unit, -m integration, -m e2e, each with the extra arguments
 #
 # Every lint and test stage runs even when an earlier one failed, so one CI run shows all
 # problems; the script fails at the end, with one summary line per stage. Pytest's exit code
@@ -71,6 +74,18 @@ run_stage() {
   fi
 }
 
+# The tests render deploy/k8s/overlays/* with it (tests/integration/test_deployment_files.py).
+# Not fatal: without it only the Kubernetes checks fail (they say why), every other stage still runs.
+provision_tools() {
+  local path
+  if path="$("$INFRA/kustomize.sh" path)"; then
+    export KUSTOMIZE="$path"
+    log "kustomize: $KUSTOMIZE"
+  else
+    log "WARNING: kustomize could not be installed; the Kubernetes checks will fail"
+  fi
+}
+
 lint() {
   run_stage ruff-check "${UV[@]}" run --frozen ruff check .
   run_stage ruff-format "${UV[@]}" run --frozen ruff format --check .
@@ -94,11 +109,19 @@ print_summary() {
   done
 }
 
+# The portal's browser test drives Debian's Chromium through Playwright (executable_path).
+install_chromium() {
+  [[ -x /usr/bin/chromium ]] && return 0
+  apt_install chromium
+}
+
 main() {
   local started=$SECONDS
   ensure_uv
   sync_workspace
+  install_chromium
   provision_infra
+  provision_tools
   lint
   run_tests "$@"
   print_summary

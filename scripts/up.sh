@@ -3,18 +3,20 @@
 #
 # Usage: scripts/up.sh            (stop again with scripts/down.sh)
 #
+# The services are the folders of services/ with a pyproject.toml, started in the order of their
+# ports (customer 8001 first); a service that lands is started without editing this file.
+#
 # Idempotent: what already runs is left alone, so a second run only checks and prints the
-# summary. Services run in the background from the workspace's virtualenv; their logs and
-# pid files are in .run/ at the repository root.
+# summary. Services run in the background from the workspace's virtualenv, all started at once,
+# each migrating its database first; each writes a plain-text log to .run/<service>.log (LOG_JSON=true for
+# the JSON lines production writes), next to its pid file.
 #
 # Environment:
 #   UP_HEALTH_TIMEOUT        seconds to wait for each service's /healthz (default 60)
 #   CRM_PG_PASSWORD_<SVC>    non-default database password of a service (see postgres.sh)
+#   LOG_JSON                 true: JSON log lines (default false here: readable)
 
 set -euo pipefail
-
-# Services started by this script, in start order. Later: portal.
-SERVICES="customer contact activity search"
 
 LOG_PREFIX="up"
 # shellcheck source=scripts/infra/lib.sh
@@ -25,17 +27,24 @@ readonly INFRA="$ROOT/scripts/infra"
 readonly RUN_DIR="$ROOT/.run"
 readonly HEALTH_TIMEOUT="${UP_HEALTH_TIMEOUT:-60}"
 
-# HTTP port of each service (each service's config.py has the same default).
+# HTTP port of a service: the default of `port` in its config.py (SPEC §9: 8001-8005).
 service_port() {
-  case "$1" in
-    customer) echo 8001 ;;
-    contact) echo 8002 ;;
-    activity) echo 8003 ;;
-    search) echo 8004 ;;
-    portal) echo 8005 ;;
-    *) die "no port known for service '$1' (add it to service_port in $0)" ;;
-  esac
+  local config="$ROOT/services/$1/src/$1/config.py" port
+  port="$(sed -n 's/^    port: int = \([0-9][0-9]*\)$/\1/p' "$config" 2>/dev/null | head -n 1)"
+  [[ -n "$port" ]] || die "no 'port: int = N' in $config"
+  echo "$port"
 }
+
+# Every service of the workspace (a folder of services/ with a pyproject.toml), by port.
+discover_services() {
+  local dir svc
+  for dir in "$ROOT"/services/*/; do
+    svc="$(basename "$dir")"
+    [[ -f "$dir/pyproject.toml" ]] || continue
+    echo "$(service_port "$svc") $svc"
+  done | sort -n | cut -d' ' -f2 | tr '\n' ' '
+}
+SERVICES="$(discover_services)"
 
 # ---------------------------------------------------------------------------------------
 # Steps
@@ -52,6 +61,8 @@ start_infra() {
   "$INFRA/postgres.sh" start
   "$INFRA/rabbitmq.sh" start
   "$INFRA/opensearch.sh" start
+  # Where the portal's invitation and reset mails go in development (.run/mail/).
+  "$INFRA/mailsink.sh" start
 }
 
 # Prints the pid from .run/SVC.pid if that process is alive and still is that service
@@ -79,7 +90,7 @@ show_log_tail() {
 set_service_env() {
   local svc="$1" pw_var
   pw_var="CRM_PG_PASSWORD_${svc^^}"
-  SERVICE_ENV=()
+  SERVICE_ENV=("LOG_JSON=${LOG_JSON:-false}" "MIGRATE_ON_START=true")
   if [[ -n "${!pw_var:-}" ]]; then
     SERVICE_ENV+=("DATABASE_URL=postgresql+asyncpg://$svc:${!pw_var}@127.0.0.1:5432/$svc")
   fi
@@ -88,6 +99,8 @@ set_service_env() {
   fi
 }
 
+# Launches a service that is not running yet and does not wait for it:
+# all services start at once, then wait_healthy waits for each.
 start_service() {
   local svc="$1" port pid
   port="$(service_port "$svc")"
@@ -98,15 +111,14 @@ start_service() {
     # Started some other way (e.g. by hand); do not start a second copy that would fail
     # on the port, and do not claim it in .run/.
     log "$svc: something already answers http://127.0.0.1:$port/healthz; not starting it"
-    return 0
   else
     "$INFRA/postgres.sh" ensure-db "$svc"
     set_service_env "$svc"
-    # Migrations only when (re)starting: a running service already migrated its database.
-    log "$svc: migrate"
-    (cd "$ROOT" && env "${SERVICE_ENV[@]}" "${UV[@]}" run --frozen "$svc-service" migrate) \
-      >>"$RUN_DIR/$svc.log" 2>&1 || { show_log_tail "$svc"; die "$svc: migrations failed"; }
-    log "$svc: serve on port $port"
+    # The service migrates its database as it starts (MIGRATE_ON_START, on by default for local
+    # runs): one process and one import per service rather than two, and all services import at
+    # once, which is most of a start's time. A failed migration stops the process; wait_healthy
+    # then shows its log.
+    log "$svc: migrate and serve on port $port"
     # setsid: own process group (pid = pgid), so down.sh can signal uv and the Python
     # process under it together, and the service survives this terminal closing.
     (
@@ -114,18 +126,19 @@ start_service() {
       exec setsid nohup env "${SERVICE_ENV[@]}" "${UV[@]}" run --frozen "$svc-service" serve \
         </dev/null >>"$RUN_DIR/$svc.log" 2>&1
     ) &
-    pid=$!
-    echo "$pid" >"$RUN_DIR/$svc.pid"
+    echo "$!" >"$RUN_DIR/$svc.pid"
   fi
-
-  wait_healthy "$svc" "$port" "$pid"
 }
 
+# Waits for a service's /healthz; fails early when the process it launched has died. (The pid
+# file, not service_pid: right after the launch its process may not have become the service yet.)
 wait_healthy() {
-  local svc="$1" port="$2" pid="$3"
+  local svc="$1" port pid=""
+  port="$(service_port "$svc")"
+  [[ -f "$RUN_DIR/$svc.pid" ]] && pid="$(tr -dc '0-9' <"$RUN_DIR/$svc.pid")"
   local deadline=$((SECONDS + HEALTH_TIMEOUT))
   until is_healthy "$port"; do
-    if ! kill -0 "$pid" 2>/dev/null; then
+    if [[ -z "$pid" ]] || ! kill -0 "$pid" 2>/dev/null; then
       rm -f "$RUN_DIR/$svc.pid"
       show_log_tail "$svc"
       die "$svc exited during start-up (log: $RUN_DIR/$svc.log)"
@@ -158,11 +171,13 @@ print_summary() {
     echo "              superuser crm_admin (password \$CRM_PG_ADMIN_PASSWORD, default crm_admin)"
     echo "  RabbitMQ    amqp://guest:guest@127.0.0.1:5672/   management UI http://127.0.0.1:15672 (guest/guest)"
     echo "  OpenSearch  $os_url"
+    echo "  Mail sink   SMTP 127.0.0.1:8025; the portal's mails as files in $RUN_DIR/mail/"
     echo
     echo "Logs and pid files: $RUN_DIR/"
     echo
     echo "Get a token:    uv run crm token --office office-1 --role office_admin"
     echo "Watch events:   uv run crm events watch"
+    echo "Portal login:   http://127.0.0.1:8005/portal/login   (README: invite a contact first)"
     echo "Stop:           scripts/down.sh   (--keep-infra to stop only the services)"
   }
 }
@@ -174,11 +189,18 @@ main() {
   ensure_uv
   sync_workspace
   start_infra
+  log "services: $SERVICES"
   for svc in $SERVICES; do
     start_service "$svc"
+  done
+  for svc in $SERVICES; do
+    wait_healthy "$svc"
   done
   print_summary
   log "done in $((SECONDS - started)) s"
 }
 
-main "$@"
+# Sourcing the script (tests/integration/test_local_runner.py) defines the functions without starting anything.
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+  main "$@"
+fi

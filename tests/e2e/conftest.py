@@ -15,11 +15,19 @@ import pytest
 from servicekit.testing.databases import create_database, drop_database, with_database
 from servicekit.testing.processes import free_port, running_service
 
-PLATFORM = ("customer", "contact", "activity", "search")
+PLATFORM = ("customer", "contact", "activity", "search", "portal")
 
 
 @pytest.fixture
-async def platform(infra, topology, tmp_path: Path) -> AsyncIterator[dict[str, str]]:
+def platform_env() -> dict[str, str]:
+    """Settings every service of the platform gets besides the common ones; a test module may override."""
+    return {}
+
+
+@pytest.fixture
+async def platform(
+    infra, topology, tmp_path: Path, platform_env: dict[str, str]
+) -> AsyncIterator[dict[str, str]]:
     """Service name → base URL of every service of the platform, running."""
     ports = {service: free_port() for service in PLATFORM}
     databases = {service: await create_database(infra.pg_admin_url, f"e2e_{service}") for service in PLATFORM}
@@ -35,6 +43,7 @@ async def platform(infra, topology, tmp_path: Path) -> AsyncIterator[dict[str, s
         "CONTACT_SERVICE_URL": f"http://127.0.0.1:{ports['contact']}",
         "OPENSEARCH_URL": infra.opensearch_url,
         "SEARCH_INDEX_PREFIX": index_prefix,
+        **platform_env,
     }
     try:
         with contextlib.ExitStack() as stack:

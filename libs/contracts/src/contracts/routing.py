@@ -14,12 +14,13 @@ from contracts.category import CATEGORY_EVENTS
 from contracts.contact import CONTACT_EVENTS
 from contracts.customer import CUSTOMER_EVENTS
 from contracts.envelope import EventPayload
+from contracts.portal import PORTAL_EVENTS
 
 DEFAULT_EXCHANGE = "crm.events"
 
 EVENT_TYPES: dict[str, type[EventPayload]] = {
     event.event_type: event
-    for event in (*CUSTOMER_EVENTS, *CATEGORY_EVENTS, *CONTACT_EVENTS, *ACTIVITY_EVENTS)
+    for event in (*CUSTOMER_EVENTS, *CATEGORY_EVENTS, *CONTACT_EVENTS, *ACTIVITY_EVENTS, *PORTAL_EVENTS)
 }
 """Every event type on the bus and its payload model."""
 
@@ -36,7 +37,8 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     "contact": ("customer.*",),
     "activity": ("customer.*", "contact.*"),
     "search": ("customer.*", "contact.*", "category.*"),
-    "portal": ("customer.*", "contact.*"),
+    # The portal's mail sender sends the mails its own requests stand for.
+    "portal": ("customer.*", "contact.*", "portal.invitation_requested", "portal.password_reset_requested"),
 }
 """Routing-key patterns each consuming service's queue is bound to (SPEC §1)."""
 

@@ -105,13 +105,21 @@ class CustomerUser:
 
 @dataclass(frozen=True)
 class ServiceCaller:
-    """Another service of the platform, calling the internal endpoints."""
+    """Another service of the platform, calling the internal endpoints.
+
+    A service may carry out a change on behalf of a portal user (the portal editing its customer's
+    addresses in the customer service): its token then names that user (`acting_for`), the change is
+    recorded with the portal user as its author, and the receiving route checks the user may make it.
+    """
 
     subject: str
     name: str | None
+    acting_for: CustomerUser | None = None
 
     @property
     def actor(self) -> Actor:
+        if self.acting_for is not None:
+            return self.acting_for.actor
         return Actor(kind="service", id=self.subject, name=self.name)
 
 
@@ -188,9 +196,26 @@ def _says_service(token: str) -> bool:
     return jwt.decode(token, options={"verify_signature": False}).get("kind") == "service"
 
 
-def issue_service_token(settings: JwtSettings, service_name: str, ttl_seconds: int = 600) -> str:
-    """A token with which `service_name` calls the other services' internal endpoints."""
+def issue_service_token(
+    settings: JwtSettings,
+    service_name: str,
+    ttl_seconds: int = 600,
+    *,
+    acting_for: CustomerUser | None = None,
+) -> str:
+    """A token with which `service_name` calls the other services' internal endpoints; with
+    `acting_for`, on behalf of that portal user (see `ServiceCaller`)."""
     signing = settings.model_copy(update={"jwt_secret": settings.service_signing_key})
+    extra: dict[str, Any] = {}
+    if acting_for is not None:
+        extra["acting_for"] = {
+            "sub": acting_for.subject,
+            "name": acting_for.name,
+            "office_id": acting_for.office_id,
+            "customer_id": acting_for.customer_id,
+            "contact_id": acting_for.contact_id,
+            "permissions": sorted(acting_for.portal_permissions),
+        }
     return issue_token(
         signing,
         subject=service_name,
@@ -198,6 +223,7 @@ def issue_service_token(settings: JwtSettings, service_name: str, ttl_seconds: i
         kind="service",
         name=f"{service_name} service",
         ttl_seconds=ttl_seconds,
+        **extra,
     )
 
 
@@ -209,7 +235,14 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
         raise Unauthorized("The token names no subject (sub).")
     name = _text_claim(claims, "name")
     if kind == "service":
-        return ServiceCaller(subject=subject, name=name)
+        acting = claims.get("acting_for")
+        if acting is None:
+            return ServiceCaller(subject=subject, name=name)
+        if not isinstance(acting, dict):
+            raise Unauthorized("The token's acting_for must be an object.")
+        acting_for = principal_from_claims({**acting, "kind": "customer_user"})
+        assert isinstance(acting_for, CustomerUser)
+        return ServiceCaller(subject=subject, name=name, acting_for=acting_for)
     office_id = _text_claim(claims, "office_id")
     if office_id is None:
         raise Unauthorized("The token names no office (office_id).")

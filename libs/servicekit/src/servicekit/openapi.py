@@ -53,6 +53,7 @@ _MEANINGS = {
     412: "If-Match names a version that is no longer the current one.",
     422: "A field or parameter is invalid; `errors` names each one.",
     428: "If-Match is required and missing.",
+    429: "Too many attempts (a login throttle); try again after Retry-After seconds.",
     503: "A service this request needs could not be reached; try again after Retry-After seconds.",
 }
 

@@ -17,7 +17,6 @@ from fastapi import Request
 from servicekit.problems import InvalidField
 
 # Only a JSON escape can bring these in: raw control characters and raw surrogates are invalid JSON.
-_FORMS = ("multipart/form-data", "application/x-www-form-urlencoded")
 _SUSPECT_ESCAPE = re.compile(rb"\\u(0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
 
 
@@ -53,6 +52,9 @@ def find_unstorable(value: Any, path: str = "") -> tuple[str, str] | None:
     return None
 
 
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
 async def refuse_unstorable_text(request: Request) -> None:
     """App-wide dependency: 422 naming the field for text the database could not store."""
     for source in (request.path_params, request.query_params):
@@ -60,8 +62,12 @@ async def refuse_unstorable_text(request: Request) -> None:
             # A path convertor (`{id:uuid}`, `{n:int}`) hands over its value already converted.
             if isinstance(value, str) and (reason := unstorable_reason(value)) is not None:
                 raise InvalidField(name, reason)
-    if request.headers.get("content-type", "").startswith(_FORMS):
-        return  # an upload: read by its route as a stream, never whole here; no JSON in it to check
+    if request.headers.get("content-type", "").startswith(_FORM_TYPES):
+        # A form (the portal's pages) is parsed once, by the route's Form fields; its parse is kept.
+        for name, value in (await request.form()).multi_items():
+            if isinstance(value, str) and (reason := unstorable_reason(value)) is not None:
+                raise InvalidField(name, reason)
+        return
     body = await request.body()
     if not _SUSPECT_ESCAPE.search(body):
         return

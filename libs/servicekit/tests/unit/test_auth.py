@@ -218,3 +218,48 @@ def test_production_with_an_identity_provider_needs_a_service_token_secret():
     with pytest.raises(ValueError, match="SERVICE_TOKEN_SECRET"):
         ServiceSettings(**production)
     ServiceSettings(**production, service_token_secret="w" * 40)
+
+
+async def test_a_service_acting_for_a_portal_user_is_a_service_whose_changes_name_the_portal_user():
+    portal_user = CustomerUser(
+        subject="pu-1",
+        name="Kari Nordmann",
+        office_id="o1",
+        customer_id="c1",
+        contact_id="k1",
+        portal_permissions=frozenset({"view", "edit_company"}),
+    )
+    token = issue_service_token(SETTINGS, "portal", acting_for=portal_user)
+    service = await TokenVerifier(SETTINGS).verify(token)
+    assert isinstance(service, ServiceCaller)
+    assert service.acting_for == portal_user
+    assert (service.actor.kind, service.actor.id, service.actor.name) == (
+        "customer_user",
+        "pu-1",
+        "Kari Nordmann",
+    )
+
+
+def test_acting_for_must_name_a_whole_portal_user():
+    now = int(time.time())
+    claims = {"sub": "portal", "kind": "service", "iat": now, "exp": now + 60}
+    with pytest.raises(Unauthorized):
+        principal_from_claims({**claims, "acting_for": "pu-1"})
+    with pytest.raises(Unauthorized):
+        principal_from_claims({**claims, "acting_for": {"sub": "pu-1", "office_id": "o1"}})
+
+
+async def test_a_portal_users_token_signed_with_the_staff_key_still_opens_no_staff_or_internal_route():
+    # Portal users' tokens come from the portal with its own key and audience (401 everywhere else); even
+    # a customer_user token signed with the platform's key is refused by staff and internal routes.
+    from servicekit.deps import get_office_user, get_service
+
+    token = issue_token(
+        SETTINGS, subject="pu-1", office_id="o1", kind="customer_user", customer_id="c1", contact_id="k1"
+    )
+    principal = await TokenVerifier(SETTINGS).verify(token)
+    assert isinstance(principal, CustomerUser)
+    with pytest.raises(Forbidden):
+        await get_office_user(principal)
+    with pytest.raises(Forbidden):
+        await get_service(principal)

@@ -4,9 +4,10 @@ import dataclasses
 import re
 import uuid
 from collections.abc import Awaitable, Callable
+from typing import Annotated
 
 import pytest
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import APIRouter, Depends, FastAPI, Form
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
@@ -189,6 +190,20 @@ def test_path_values_a_convertor_already_converted_pass_the_storable_text_check(
     assert client.get(f"/things/{an_id}/x").json() == f"{an_id} x"
     refused = client.get(f"/things/{an_id}/a%00b")
     assert (refused.status_code, refused.json()["errors"][0]["field"]) == (422, "name")
+
+
+def test_form_fields_are_checked_for_storable_text_and_still_reach_the_route():
+    app = FastAPI(dependencies=[Depends(refuse_unstorable_text)])
+    install_problem_handlers(app)
+
+    @app.post("/login")
+    async def login(email: Annotated[str, Form()]) -> str:
+        return email
+
+    client = TestClient(app)
+    assert client.post("/login", data={"email": "kari@ostbo.no"}).json() == "kari@ostbo.no"
+    refused = client.post("/login", data={"email": "kari\x00@ostbo.no"})
+    assert (refused.status_code, refused.json()["errors"][0]["field"]) == (422, "email")
 
 
 def test_not_sent_differs_from_null_and_is_left_out():

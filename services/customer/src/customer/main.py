@@ -16,6 +16,7 @@ from customer.api import (
     imports,
     internal,
     links,
+    portal_edits,
 )
 from customer.api import settings as office_settings
 from customer.config import Settings
@@ -47,6 +48,7 @@ def create_app(config: Settings | None = None) -> FastAPI:
             custom_fields.router,
             office_settings.router,
             internal.router,
+            portal_edits.router,
         ],
         migrations=MIGRATIONS,
         publishes=True,

@@ -221,6 +221,18 @@ async def test_filters_narrow_and_facets_count(api, register, make_token):
     assert {"value": "Oslo", "label": None, "count": 1} in facets["city"]
 
 
+async def test_a_search_box_may_ask_without_facets_and_gets_the_same_hits(api, register, make_token):
+    token = make_token("viewer")
+    with_facets = await search(api, token, q="as")
+    without = await search(api, token, q="as", facets="false")
+    assert without["facets"] == {}
+    assert with_facets["facets"]["type"]
+    assert [item["id"] for item in without["items"]] == [item["id"] for item in with_facets["items"]]
+    assert without["total"] == with_facets["total"]
+    assert without["total_exact"]
+    assert with_facets["total_exact"]
+
+
 async def test_highlights_mark_what_matched_and_escape_the_rest(api, register, make_token):
     [item] = (await search(api, make_token("viewer"), q="ostbo"))["items"]
     assert item["highlight"]["name"] == ["<em>Østbø</em> Bygg AS"]

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from search.service.queries import MAX_WORDS, Filters, search_body, words_of
+from search.service.queries import MAX_WORDS, TOTAL_COUNTED, Filters, search_body, words_of
 
 HOSTILE = [
     'name:"x" OR 1=1',
@@ -52,3 +52,12 @@ def test_typo_tolerance_is_only_in_the_second_request():
     )
     assert "fuzziness" not in first
     assert "fuzziness" in second
+
+
+def test_without_facets_nothing_is_aggregated_and_counting_stops_early():
+    with_facets = search_body("oslo", "office-1", Filters(), sort="relevance", size=20, after=None)
+    without = search_body("oslo", "office-1", Filters(), sort="relevance", size=20, after=None, facets=False)
+    assert with_facets["track_total_hits"] is True
+    assert "aggs" in with_facets
+    assert without["track_total_hits"] == TOTAL_COUNTED
+    assert "aggs" not in without

@@ -26,6 +26,18 @@ app.add_typer(events_app, name="events")
 console = Console(stderr=True)
 
 
+def _add_operator_commands() -> None:
+    # The operator's commands live in their own modules (`crm seed`, `crm status`, `crm dlq ...`).
+    from crm import dlq, seed, status
+
+    app.add_typer(dlq.app, name="dlq")
+    app.command()(seed.seed)
+    app.command()(status.status)
+
+
+_add_operator_commands()
+
+
 @app.command()
 def token(
     office: Annotated[str | None, typer.Option(help="Office (tenant) id the user belongs to.")] = None,

@@ -27,10 +27,14 @@ class FacetValue(BaseModel):
 
 class CustomerSearch(BaseModel):
     items: list[CustomerHit]
-    total: int = Field(description="How many customers match, on all pages.")
+    total: int = Field(description="How many customers match, on all pages (see `total_exact`).")
+    total_exact: bool = Field(
+        description="False when asked without facets and more than 10,000 match: `total` is then "
+        "10,000 and means at least that many."
+    )
     facets: dict[str, list[FacetValue]] = Field(
         description="Per filter (category, owner, active, type, segment, city, country), its values "
-        "among the matches, most frequent first, with counts."
+        "among the matches, most frequent first, with counts; empty when asked with `facets=false`."
     )
     next: str | None = Field(description="Pass as `cursor` for the next page; null on the last.")
 

@@ -51,6 +51,13 @@ async def search_customers(
     sort: Literal["relevance", "name", "number", "updated"] = "relevance",
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: CursorQuery = None,
+    facets: Annotated[
+        bool,
+        Query(
+            description="Count each filter's values among the matches. Costs time on broad searches "
+            "of a large register; a search box that shows only the hits asks with `false`."
+        ),
+    ] = True,
 ) -> CustomerSearch:
     """Customers of your office and global ones matching `q` in any field: name (typos, prefixes, Nordic
     letters in any spelling), customer, organisation or VAT number in any written form, address, contact
@@ -80,11 +87,18 @@ async def search_customers(
             limit=limit,
             cursor=cursor,
             category_names=category_names,
+            facets=facets,
         )
     except SearchUnavailable as exc:
         raise _unavailable(exc) from None
     return CustomerSearch.model_validate(
-        {"items": found.items, "total": found.total, "facets": found.facets, "next": found.next}
+        {
+            "items": found.items,
+            "total": found.total,
+            "total_exact": found.total_exact,
+            "facets": found.facets,
+            "next": found.next,
+        }
     )
 
 

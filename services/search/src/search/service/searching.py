@@ -29,6 +29,7 @@ from servicekit.problems import InvalidField
 class Found:
     items: list[dict[str, Any]]
     total: int
+    total_exact: bool
     facets: dict[str, list[dict[str, Any]]]
     next: str | None
 
@@ -94,18 +95,23 @@ async def search_customers(
     limit: int,
     cursor: str | None,
     category_names: Any,
+    facets: bool = True,
 ) -> Found:
     """One page of the office's customers matching `text`; `category_names(ids)` names facet values."""
     sort = effective_sort(text, sort)
     after, fuzzy = _after(cursor, sort)
     try:
         answer = await index.search(
-            search_body(text, office_id, filters, sort=sort, size=limit, after=after, fuzzy=fuzzy)
+            search_body(
+                text, office_id, filters, sort=sort, size=limit, after=after, fuzzy=fuzzy, facets=facets
+            )
         )
         if after is None and not fuzzy and words_of(text or "") and answer["hits"]["total"]["value"] == 0:
             fuzzy = True  # nothing found: maybe a typo; ask again, typo-tolerant
             answer = await index.search(
-                search_body(text, office_id, filters, sort=sort, size=limit, after=None, fuzzy=True)
+                search_body(
+                    text, office_id, filters, sort=sort, size=limit, after=None, fuzzy=True, facets=facets
+                )
             )
     except BadSearchRequest:
         if after is not None:
@@ -121,7 +127,8 @@ async def search_customers(
     return Found(
         items=[_item(hit) for hit in hits],
         total=answer["hits"]["total"]["value"],
-        facets=_facets(aggregations, names),
+        total_exact=answer["hits"]["total"]["relation"] == "eq",
+        facets=_facets(aggregations, names) if facets else {},
         next=following,
     )
 

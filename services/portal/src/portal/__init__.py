@@ -1,0 +1,1 @@
+"""The portal service: its app and its command line (`portal-service serve|migrate`)."""

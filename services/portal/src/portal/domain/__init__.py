@@ -1,0 +1,1 @@
+"""Portal rules: no framework, no I/O."""
