@@ -40,7 +40,7 @@ from servicekit.migrations import upgrade_database
 from servicekit.openapi import complete_document
 from servicekit.outbox import outbox_backlog
 from servicekit.relay import OutboxRelay
-from servicekit.runtime import ServiceRuntime
+from servicekit.runtime import BackgroundWorker, ServiceRuntime
 from servicekit.settings import ServiceSettings
 from servicekit.storable import refuse_unstorable_text
 
@@ -138,11 +138,13 @@ def create_service_app(
     handlers: Mapping[str, Handler] | None = None,
     readiness_checks: Mapping[str, ReadinessCheck] | None = None,
     service_lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
+    background: Sequence[Callable[[ServiceRuntime], BackgroundWorker]] = (),
 ) -> FastAPI:
     """The service's app; raises `SubscriptionMismatch` at once (not at the first event) when its
     handlers and its subscription disagree. `service_lifespan` holds the service's own resources and
     tasks (the search service's OpenSearch client and warm-up): entered before the kit starts its
-    relay, consumer and housekeeping, left after they have stopped."""
+    relay, consumer and housekeeping, left after they have stopped. `background` builds the service's own
+    long-running workers from the runtime (the import worker); they run and stop with the kit's."""
     subscriptions.subscribed_patterns(settings.service_name, handlers or {})
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
 
@@ -153,6 +155,7 @@ def create_service_app(
             if settings.migrate_on_start:
                 await upgrade_database(runtime.engine, migrations)
             app.state.runtime = runtime
+            runtime.workers.extend(build(runtime) for build in background)
             runtime.start_background_work()
             try:
                 yield

@@ -233,6 +233,23 @@ class LocalCopies:
             )
         return copied.state.model_validate_json(response.content)
 
+    async def post_to_owner(
+        self, owner: str, path: str, body: Any, timeout_s: float = 60.0
+    ) -> httpx.Response:
+        """POST `body` as JSON to an owner's internal API (`owner` is `customer` or `contact`) with this
+        service's token, through the same connections as the read-through (the customer import sends
+        contacts to the contact service so). 503 when the owner cannot be reached."""
+        url = f"{self._owners[owner].rstrip('/')}{path}"
+        try:
+            return await self._client.post(
+                url,
+                json=body,
+                headers={"Authorization": f"Bearer {self._service_token()}"},
+                timeout=timeout_s,
+            )
+        except httpx.HTTPError as error:
+            raise ServiceUnavailable(f"The {owner} service could not be reached ({path}).") from error
+
     def _service_token(self) -> str:
         # One token for several minutes: signing one per lookup would cost more than the lookup.
         now = time.time()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -18,6 +19,14 @@ from servicekit.relay import OutboxRelay
 from servicekit.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
+
+
+class BackgroundWorker(Protocol):
+    """A service's own long-running work, started and stopped with the relay and the consumer."""
+
+    async def run(self) -> None: ...
+
+
 STOP_TIMEOUT_S = 10
 
 
@@ -32,10 +41,12 @@ class ServiceRuntime:
     relay: OutboxRelay | None = None
     consumer: EventConsumer | None = None
     housekeeping: Housekeeping | None = None
+    workers: list[BackgroundWorker] = field(default_factory=list)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     def start_background_work(self) -> None:
-        for worker in (self.relay, self.consumer, self.housekeeping):
+        kit_workers: list[Any] = [self.relay, self.consumer, self.housekeeping]
+        for worker in kit_workers + list(self.workers):
             if worker is not None:
                 self.tasks.append(asyncio.create_task(worker.run(), name=type(worker).__name__))
 

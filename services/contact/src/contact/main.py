@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from contact.api import contacts, internal, portal_edits
+from contact.api import contacts, export, internal, portal_edits
 from contact.config import Settings
 from contact.consumers import HANDLERS
 from servicekit.app import create_service_app
@@ -20,7 +20,7 @@ def create_app(config: Settings | None = None) -> FastAPI:
         config or Settings(),
         title="Contact service",
         description="The contact persons of customers: names, email, phone, roles, the main contact.",
-        routers=[contacts.router, internal.router, portal_edits.router],
+        routers=[export.router, contacts.router, internal.router, portal_edits.router],  # export first
         migrations=MIGRATIONS,
         publishes=True,
         handlers=HANDLERS,

@@ -128,13 +128,19 @@ async def test_text_postgresql_cannot_store_is_refused_naming_the_field(
         ("/v1/contacts?include_inactive=perhaps", "include_inactive"),
         ("/v1/contacts?limit=0", "limit"),
         ("/v1/contacts?limit=201", "limit"),
-        ("/v1/contacts/not-a-uuid", "contact_id"),
     ],
 )
 async def test_bad_query_or_path_parameters_are_refused_naming_them(api, make_token, path, field):
     response = await api.get(path, headers=auth(make_token("manager")))
     assert response.status_code == 422
     assert problem_field(response) == field
+
+
+async def test_a_path_that_is_no_contact_id_names_nothing(api, make_token):
+    # As for activities: /v1/contacts/export is a path of its own, so only a UUID is a contact id.
+    response = await api.get("/v1/contacts/not-a-uuid", headers=auth(make_token("manager")))
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
 
 
 @pytest.mark.parametrize(

@@ -300,7 +300,7 @@ async def test_bad_input_gets_a_problem_naming_the_field(api, make_token, body, 
             {"content": b"{not json", "headers": {"Content-Type": "application/json"}},
             422,
         ),
-        ("get", "/v1/customers/not-a-uuid", {}, 422),
+        ("get", "/v1/customers/not-a-uuid", {}, 404),  # no customer id: names nothing, as for activities
         ("get", "/v1/customers", {"params": {"cursor": "garbage!"}}, 422),
         ("get", "/v1/customers", {"params": {"limit": 0}}, 422),
         (

@@ -7,6 +7,7 @@ from __future__ import annotations
 from customer.adapters.tables import metadata
 from customer.main import MIGRATIONS
 from servicekit.copy_tables import contact_copy_metadata
+from servicekit.imports.tables import import_metadata
 from servicekit.messaging_tables import messaging_metadata
 from servicekit.testing.migrations import (
     alembic_would_generate_nothing,
@@ -16,7 +17,7 @@ from servicekit.testing.migrations import (
     schemas_rolled_back_and_reapplied,
 )
 
-EVERY_TABLE = (metadata, messaging_metadata, contact_copy_metadata)
+EVERY_TABLE = (metadata, messaging_metadata, contact_copy_metadata, import_metadata)
 
 
 async def test_the_migrated_schema_matches_the_table_definitions(customer_database):

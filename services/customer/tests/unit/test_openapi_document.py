@@ -88,6 +88,7 @@ def test_every_list_documents_its_cursor_format_and_page_size(document):
         "/v1/customers",
         "/v1/customers/{customer_id}/history",
         "/v1/customers/{customer_id}/links",
+        "/v1/imports",
     }
     for method, path, operation in lists:
         cursor = parameter(operation, "query", "cursor")["schema"]

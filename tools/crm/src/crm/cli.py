@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from contracts import export
 from contracts.routing import DEFAULT_EXCHANGE
+from crm import transfer
 from servicekit.auth import ROLES, issue_service_token, issue_token
 from servicekit.settings import JwtSettings
 
@@ -174,3 +175,6 @@ async def _watch(amqp_url: str, exchange_name: str, pattern: str, count: int) ->
                 seen += 1
                 if count and seen >= count:
                     return
+
+
+transfer.register(app)  # crm import, crm export

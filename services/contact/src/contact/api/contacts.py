@@ -82,7 +82,7 @@ async def list_contacts(
     return Page[ContactOut](items=[ContactOut.of(found) for found in page], next_cursor=next_cursor)
 
 
-@router.get("/{contact_id}", response_model=ContactOut, responses=responses(403, 404, 422))
+@router.get("/{contact_id:uuid}", response_model=ContactOut, responses=responses(403, 404, 422))
 async def get_contact(contact_id: uuid.UUID, user: Viewer, session: SessionDep) -> Response:
     found = await repository.get(session, contact_id, user.office_id)
     if found is None:
@@ -91,7 +91,9 @@ async def get_contact(contact_id: uuid.UUID, user: Viewer, session: SessionDep) 
 
 
 @router.patch(
-    "/{contact_id}", response_model=ContactOut, responses=responses(400, 403, 404, 409, 412, 422, 428, 503)
+    "/{contact_id:uuid}",
+    response_model=ContactOut,
+    responses=responses(400, 403, 404, 409, 412, 422, 428, 503),
 )
 async def update_contact(
     contact_id: uuid.UUID,
@@ -133,7 +135,7 @@ async def reactivate_contact(
 
 
 @router.delete(
-    "/{contact_id}",
+    "/{contact_id:uuid}",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=responses(400, 403, 404, 412, 422, success=(204,), etag=False),
 )

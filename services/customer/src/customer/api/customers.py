@@ -120,7 +120,7 @@ async def upsert_by_external_id(
     return _created(customer, user) if created else _answer(customer, user)
 
 
-@router.get("/{customer_id}", response_model=CustomerOut, responses=responses(403, 404, 422))
+@router.get("/{customer_id:uuid}", response_model=CustomerOut, responses=responses(403, 404, 422))
 async def get_customer(customer_id: uuid.UUID, user: Viewer, session: SessionDep) -> Response:
     customer = await repository.get(session, customer_id, user.office_id)
     if customer is None:
@@ -129,7 +129,7 @@ async def get_customer(customer_id: uuid.UUID, user: Viewer, session: SessionDep
 
 
 @router.patch(
-    "/{customer_id}", response_model=CustomerOut, responses=responses(400, 403, 404, 409, 412, 422, 428)
+    "/{customer_id:uuid}", response_model=CustomerOut, responses=responses(400, 403, 404, 409, 412, 422, 428)
 )
 async def update_customer(
     customer_id: uuid.UUID,
@@ -171,7 +171,7 @@ async def reactivate_customer(
 
 
 @router.delete(
-    "/{customer_id}",
+    "/{customer_id:uuid}",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=responses(400, 403, 404, 409, 412, 422, success=(204,), etag=False),
 )

@@ -60,8 +60,15 @@ async def load_for_change(uow: UnitOfWork, user: OfficeUser, customer_id: uuid.U
 
 
 async def create_customer(
-    uow: UnitOfWork, user: OfficeUser, command: CreateCustomer, copies: LocalCopies
+    uow: UnitOfWork,
+    user: OfficeUser,
+    command: CreateCustomer,
+    copies: LocalCopies,
+    *,
+    draw_number: bool = True,
 ) -> Customer:
+    """`draw_number=False` (an import's dry run, rolled back) leaves an automatic number undrawn: a
+    sequence's value once drawn stays drawn, and a dry run must leave no trace."""
     details = command.details
     if details.name is NOT_SENT:
         raise InvalidField("name", "is required")
@@ -69,14 +76,17 @@ async def create_customer(
     is_global = details.is_global is True
     if is_global and not user.is_admin:
         raise NotAllowed("Only an office admin creates global customers.", permission=_ADMIN)
+    number: str | None
     if isinstance(details.customer_number, str):
         number = details.customer_number
         check_customer_number(number, settings)
         await _claim_number(uow, settings.office_id, number, is_global=is_global)
     elif settings.customer_numbering == "manual":
         raise InvalidField("customer_number", "is required: this office numbers its customers by hand")
-    else:
+    elif draw_number:
         number = await _draw_free_number(uow, settings, is_global=is_global)
+    else:
+        number = None
     values = await checked_values(uow, settings, None, details)
     customer = rules.new_customer(
         office_id=settings.office_id, customer_number=number, created_by=user.subject, now=_now(), **values
@@ -142,6 +152,14 @@ async def update_customer(
     customer = await load_for_change(uow, user, command.customer_id)
     check_version(customer.version, command.expected_version)
     return await _apply(uow, user, customer, command.details, copies)
+
+
+async def bring_to(
+    uow: UnitOfWork, user: OfficeUser, customer: Customer, details: CustomerDetails, copies: LocalCopies
+) -> Customer:
+    """The customer (locked by the caller) brought to the values sent: the back-office sync's and the
+    import's update. Returns it unchanged (same version, no event) when nothing differs."""
+    return await _apply(uow, user, customer, details, copies)
 
 
 async def _apply(
