@@ -7,29 +7,10 @@ from __future__ import annotations
 from search.adapters.tables import metadata
 from search.main import MIGRATIONS
 from servicekit.messaging_tables import messaging_metadata
-from servicekit.testing.migrations import (
-    alembic_would_generate_nothing,
-    database_schema,
-    differences_from_definitions,
-    schema_migrated_step_by_step,
-    schemas_rolled_back_and_reapplied,
-)
+from servicekit.testing.migrations import migration_tests
 
-EVERY_TABLE = (metadata, messaging_metadata)
-
-
-async def test_the_migrated_schema_matches_the_table_definitions(search_database):
-    assert await differences_from_definitions(search_database, *EVERY_TABLE) == []
-    await alembic_would_generate_nothing(search_database, MIGRATIONS)
-
-
-async def test_a_database_migrated_one_revision_at_a_time_equals_one_migrated_straight_to_head(
-    infra, search_database
-):
-    assert await schema_migrated_step_by_step(infra, MIGRATIONS) == await database_schema(search_database)
-
-
-async def test_every_migration_can_be_rolled_back_and_reapplied(infra, search_database):
-    rolled_back, reapplied = await schemas_rolled_back_and_reapplied(infra, MIGRATIONS)
-    assert {column[0] for column in rolled_back["columns"]} == {"alembic_version"}
-    assert reapplied == await database_schema(search_database)
+(
+    test_the_migrated_schema_matches_the_table_definitions,
+    test_a_database_migrated_one_revision_at_a_time_equals_one_migrated_straight_to_head,
+    test_every_migration_can_be_rolled_back_and_reapplied,
+) = migration_tests(MIGRATIONS, metadata, messaging_metadata, database="search_database")

@@ -7,8 +7,9 @@ The schema is read from PostgreSQL's catalogue, so the answer does not depend on
 
 from __future__ import annotations
 
+import inspect
 import warnings
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -147,3 +148,59 @@ async def schemas_rolled_back_and_reapplied(
         finally:
             await engine.dispose()
         return rolled_back, await database_schema(url)
+
+
+MigrationTest = Callable[..., Awaitable[None]]
+
+
+def migration_tests(
+    migrations: Path, *metadata: MetaData, database: str
+) -> tuple[MigrationTest, MigrationTest, MigrationTest]:
+    """The three migration tests every service runs, bound to its migrations, every table it has (its
+    own, the kit's messaging tables, its copies) and the name of its migrated-database fixture. A
+    service's `tests/integration/test_migrations.py` is one statement:
+
+        (
+            test_the_migrated_schema_matches_the_table_definitions,
+            test_a_database_migrated_one_revision_at_a_time_equals_one_migrated_straight_to_head,
+            test_every_migration_can_be_rolled_back_and_reapplied,
+        ) = migration_tests(MIGRATIONS, metadata, messaging_metadata, database="contact_database")
+    """
+
+    async def test_the_migrated_schema_matches_the_table_definitions(infra: Infrastructure, url: str) -> None:
+        assert await differences_from_definitions(url, *metadata) == []
+        await alembic_would_generate_nothing(url, migrations)
+
+    async def test_a_database_migrated_one_revision_at_a_time_equals_one_migrated_straight_to_head(
+        infra: Infrastructure, url: str
+    ) -> None:
+        assert await schema_migrated_step_by_step(infra, migrations) == await database_schema(url)
+
+    async def test_every_migration_can_be_rolled_back_and_reapplied(infra: Infrastructure, url: str) -> None:
+        rolled_back, reapplied = await schemas_rolled_back_and_reapplied(infra, migrations)
+        assert {column[0] for column in rolled_back["columns"]} == {"alembic_version"}
+        assert reapplied == await database_schema(url)
+
+    return (
+        _taking_fixtures(test_the_migrated_schema_matches_the_table_definitions, database),
+        _taking_fixtures(
+            test_a_database_migrated_one_revision_at_a_time_equals_one_migrated_straight_to_head, database
+        ),
+        _taking_fixtures(test_every_migration_can_be_rolled_back_and_reapplied, database),
+    )
+
+
+def _taking_fixtures(test: Callable[[Infrastructure, str], Awaitable[None]], database: str) -> MigrationTest:
+    """`test` as pytest collects it: asking for the `infra` fixture and the service's database fixture."""
+
+    async def run(**fixtures: Any) -> None:
+        await test(fixtures["infra"], fixtures[database])
+
+    run.__name__ = run.__qualname__ = test.__name__
+    run.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            inspect.Parameter("infra", inspect.Parameter.KEYWORD_ONLY),
+            inspect.Parameter(database, inspect.Parameter.KEYWORD_ONLY),
+        ]
+    )
+    return run
