@@ -29,7 +29,7 @@ async def crm(*arguments: str):
 
 async def test_crm_imports_and_exports_customers_and_contacts(platform, tmp_path):
     office = f"office-{uuid.uuid4().hex[:10]}"
-    where = ["--url", platform["customer"], "--office", office]
+    where = ["--customer-url", platform["customer"], "--office", office]
     customers = tmp_path / "customers.csv"
     _write(
         customers,
@@ -92,9 +92,9 @@ async def test_a_customer_service_that_is_down_is_named_in_one_line(tmp_path):
     url = f"http://127.0.0.1:{_free_port()}"
     file = tmp_path / "customers.csv"
     _write(file, [["name"], ["Fjord AS"]])
-    result = await crm("import", str(file), "--url", url)
+    result = await crm("import", str(file), "--customer-url", url)
     assert result.exit_code == 1
     assert f"the customer service at {url} did not answer" in result.output
-    result = await crm("export", "-o", str(tmp_path / "out.csv"), "--url", url)
+    result = await crm("export", "-o", str(tmp_path / "out.csv"), "--customer-url", url)
     assert result.exit_code == 1
     assert f"the customer service at {url} did not answer" in result.output

@@ -4,7 +4,7 @@ token a command sends to the services."""
 from __future__ import annotations
 
 import logging
-from typing import NoReturn
+from typing import Annotated, Any, NoReturn
 from urllib.parse import urlsplit, urlunsplit
 
 import typer
@@ -34,6 +34,18 @@ SERVICE_URLS = {
     "portal": "http://127.0.0.1:8005",
 }
 """Where `scripts/up.sh` starts each service."""
+
+
+def _url_option(service: str) -> Any:
+    return typer.Option(envvar=f"CRM_{service.upper()}_URL", help=f"The {service} service.")
+
+
+CustomerUrl = Annotated[str, _url_option("customer")]
+ContactUrl = Annotated[str, _url_option("contact")]
+ActivityUrl = Annotated[str, _url_option("activity")]
+SearchUrl = Annotated[str, _url_option("search")]
+PortalUrl = Annotated[str, _url_option("portal")]
+"""A command's option for a service's base URL (also from `CRM_<SERVICE>_URL`)."""
 
 
 def without_password(url: str) -> str:

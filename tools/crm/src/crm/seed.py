@@ -19,7 +19,16 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from crm import seed_data
-from crm.reach import SERVICE_URLS, console, give_up, output, staff_token
+from crm.reach import (
+    SERVICE_URLS,
+    ActivityUrl,
+    ContactUrl,
+    CustomerUrl,
+    console,
+    give_up,
+    output,
+    staff_token,
+)
 
 _RETRIES = 5
 """Tries of a request the service answered 503 (its read-through of a customer not yet copied)."""
@@ -210,15 +219,9 @@ def seed(
     office: Annotated[str, typer.Option(help="The office (tenant) that gets them.")] = "office-1",
     seed: Annotated[int, typer.Option("--seed", help="The same seed gives the same data set.")] = 42,
     concurrency: Annotated[int, typer.Option(min=1, max=32, help="Customers loaded at once.")] = 4,
-    customer_url: Annotated[
-        str, typer.Option(envvar="CRM_CUSTOMER_URL", help="The customer service.")
-    ] = SERVICE_URLS["customer"],
-    contact_url: Annotated[
-        str, typer.Option(envvar="CRM_CONTACT_URL", help="The contact service.")
-    ] = SERVICE_URLS["contact"],
-    activity_url: Annotated[
-        str, typer.Option(envvar="CRM_ACTIVITY_URL", help="The activity service.")
-    ] = SERVICE_URLS["activity"],
+    customer_url: CustomerUrl = SERVICE_URLS["customer"],
+    contact_url: ContactUrl = SERVICE_URLS["contact"],
+    activity_url: ActivityUrl = SERVICE_URLS["activity"],
 ) -> None:
     """Load a Nordic demo data set of COUNT customers with contacts and activities.
 

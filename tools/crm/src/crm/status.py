@@ -22,7 +22,17 @@ from prometheus_client.parser import text_string_to_metric_families
 from rich.table import Table
 
 from contracts.routing import DEFAULT_EXCHANGE, SUBSCRIPTIONS
-from crm.reach import SERVICE_URLS, console, output, without_password
+from crm.reach import (
+    SERVICE_URLS,
+    ActivityUrl,
+    ContactUrl,
+    CustomerUrl,
+    PortalUrl,
+    SearchUrl,
+    console,
+    output,
+    without_password,
+)
 from servicekit import dead_letters
 from servicekit.bus import Topology
 
@@ -127,21 +137,11 @@ def status(
         list[str] | None,
         typer.Option("--service", "-s", help=f"Only this service (repeatable): {', '.join(SERVICE_URLS)}."),
     ] = None,
-    customer_url: Annotated[
-        str, typer.Option(envvar="CRM_CUSTOMER_URL", help="The customer service.")
-    ] = SERVICE_URLS["customer"],
-    contact_url: Annotated[
-        str, typer.Option(envvar="CRM_CONTACT_URL", help="The contact service.")
-    ] = SERVICE_URLS["contact"],
-    activity_url: Annotated[
-        str, typer.Option(envvar="CRM_ACTIVITY_URL", help="The activity service.")
-    ] = SERVICE_URLS["activity"],
-    search_url: Annotated[
-        str, typer.Option(envvar="CRM_SEARCH_URL", help="The search service.")
-    ] = SERVICE_URLS["search"],
-    portal_url: Annotated[
-        str, typer.Option(envvar="CRM_PORTAL_URL", help="The portal service.")
-    ] = SERVICE_URLS["portal"],
+    customer_url: CustomerUrl = SERVICE_URLS["customer"],
+    contact_url: ContactUrl = SERVICE_URLS["contact"],
+    activity_url: ActivityUrl = SERVICE_URLS["activity"],
+    search_url: SearchUrl = SERVICE_URLS["search"],
+    portal_url: PortalUrl = SERVICE_URLS["portal"],
     amqp_url: Annotated[
         str, typer.Option(envvar="AMQP_URL", help="RabbitMQ, for the dead letters.")
     ] = "amqp://guest:guest@127.0.0.1:5672/",

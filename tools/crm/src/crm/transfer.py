@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from crm.reach import SERVICE_URLS, ContactUrl, CustomerUrl
 from servicekit.auth import ROLES, issue_token
 from servicekit.settings import JwtSettings
 
@@ -38,12 +39,6 @@ class Refused(Exception):
     """A service answered with an error: its status, title and detail."""
 
 
-CustomerUrl = Annotated[
-    str, typer.Option("--url", envvar="CUSTOMER_SERVICE_URL", help="The customer service's base URL.")
-]
-ContactUrl = Annotated[
-    str, typer.Option("--contact-url", envvar="CONTACT_SERVICE_URL", help="The contact service's base URL.")
-]
 Office = Annotated[str, typer.Option(help="The office whose user runs the command.")]
 Role = Annotated[str, typer.Option(help=f"The user's role, one of: {', '.join(ROLES)}.")]
 
@@ -74,7 +69,7 @@ def import_file(
     ],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check every row; write nothing.")] = False,
     kind: Annotated[Kind, typer.Option(help="What the rows are.")] = Kind.customers,
-    url: CustomerUrl = "http://127.0.0.1:8001",
+    customer_url: CustomerUrl = SERVICE_URLS["customer"],
     office: Office = "office-1",
     role: Role = "manager",
     report: Annotated[
@@ -86,15 +81,19 @@ def import_file(
     rows upsert by customer number or external id; refused rows are listed with their row, column and
     reason."""
     try:
-        with _client(url, office, role) as client:
+        with _client(customer_url, office, role) as client:
             job = _upload(client, file, kind, dry_run)
             job = _follow(client, job, every)
             lines = _report(client, job)
     except httpx.HTTPError as exc:
-        console.print(f"[red]the customer service at {url} did not answer:[/red] {type(exc).__name__}: {exc}")
+        console.print(
+            f"[red]the customer service at {customer_url} did not answer:[/red] {type(exc).__name__}: {exc}"
+        )
         raise typer.Exit(1) from None
     except Refused as exc:
-        console.print(f"[red]the customer service at {url} refused the import:[/red] {exc}", soft_wrap=True)
+        console.print(
+            f"[red]the customer service at {customer_url} refused the import:[/red] {exc}", soft_wrap=True
+        )
         raise typer.Exit(1) from None
     if report is not None:
         _write_report(report, lines)
@@ -178,8 +177,8 @@ def export_file(
     q: Annotated[str | None, typer.Option(help="Customers: prefix of the name or number.")] = None,
     customer_id: Annotated[str | None, typer.Option(help="Contacts: only this customer's.")] = None,
     include_inactive: Annotated[bool, typer.Option(help="Contacts: inactive ones too.")] = False,
-    url: CustomerUrl = "http://127.0.0.1:8001",
-    contact_url: ContactUrl = "http://127.0.0.1:8002",
+    customer_url: CustomerUrl = SERVICE_URLS["customer"],
+    contact_url: ContactUrl = SERVICE_URLS["contact"],
     office: Office = "office-1",
     role: Role = "manager",
 ) -> None:
@@ -188,7 +187,7 @@ def export_file(
     chosen = file_format or (Format.xlsx if output.suffix.lower() == ".xlsx" else Format.csv)
     params: dict[str, str] = {"format": chosen.value}
     if kind is Kind.customers:
-        base, service, path = url, "customer", "/v1/customers/export"
+        base, service, path = customer_url, "customer", "/v1/customers/export"
         if active is not None:
             params["active"] = "true" if active else "false"
         if q:
