@@ -34,7 +34,7 @@ def test_the_paths_of_the_spec_are_there(document):
 
 def test_every_operation_behind_a_bearer_token_documents_401_and_every_error_is_a_problem(document):
     behind_token = [(m, p, o) for m, p, o in operations(document) if o.get("security")]
-    assert len(behind_token) == 10  # with the portal user's edit (internal)
+    assert len(behind_token) == 12  # with the portal user's edit, the export and the import's batch
     for method, path, operation in behind_token:
         assert "WWW-Authenticate" in operation["responses"]["401"]["headers"], f"{method} {path}"
         for status, answer in operation["responses"].items():
