@@ -57,6 +57,7 @@ from search.config import Settings
 from search.service.queries import Filters
 from search.service.searching import search_customers
 from servicekit.auth import issue_token
+from servicekit.bus import Bus, Topology, delete_topology
 from servicekit.settings import JwtSettings
 from servicekit.testing.databases import create_database, drop_database, with_database
 from servicekit.testing.infrastructure import Infrastructure, local_infrastructure
@@ -194,16 +195,30 @@ def sql_search(pool: asyncpg.Pool) -> Search:
     return search
 
 
+async def remove_topology(amqp_url: str, topology: Topology) -> None:
+    """The services declared every subscriber's queues on the benchmark's exchange: remove them all, or
+    they pile up in the broker run after run."""
+    bus = Bus(amqp_url, topology)
+    try:
+        async with (await bus.connection()).channel() as channel:
+            await delete_topology(channel, topology)
+    finally:
+        await bus.close()
+
+
 def token(office_id: str) -> str:
     return issue_token(JwtSettings(), subject="bench", office_id=office_id, roles=["manager"])
 
 
 @contextlib.contextmanager
-def platform(infra: Infrastructure, databases: dict[str, str], index_prefix: str) -> Iterator[dict[str, str]]:
+def platform(
+    infra: Infrastructure, databases: dict[str, str], index_prefix: str, topology: Topology
+) -> Iterator[dict[str, str]]:
     """The customer and search services as real processes on an exchange of their own."""
     common = {
         "AMQP_URL": infra.amqp_url,
-        "BUS_EXCHANGE": f"bench.{uuid.uuid4().hex[:8]}",
+        "BUS_EXCHANGE": topology.exchange,
+        "BUS_QUEUE_TYPE": topology.queue_type,
         "MIGRATE_ON_START": "true",
         "ENVIRONMENT": "test",
         "LOG_LEVEL": "WARNING",
@@ -396,7 +411,9 @@ async def measure_size(infra: Infrastructure, size: int, arguments: argparse.Nam
         )
         index = SearchIndex(Settings(search_index_prefix=prefix, opensearch_url=infra.opensearch_url))
         stack.push_async_callback(index.close)
-        urls = stack.enter_context(platform(infra, services, prefix))
+        topology = Topology(exchange=f"bench.{uuid.uuid4().hex[:8]}", queue_type="classic")
+        stack.push_async_callback(remove_topology, infra.amqp_url, topology)
+        urls = stack.enter_context(platform(infra, services, prefix, topology))
         if arguments.per_kind:
             results = await measure_paths(
                 urls, index, pool, seq_pool, size, arguments.per_kind, arguments.ilike_every
