@@ -1,10 +1,16 @@
 -- wrk script for bench/writes.py: POST /v1/customers with a fresh name each time, as BENCH_TOKEN's user.
+-- With BENCH_REFUSED set, the body lacks its name: the service refuses it (422) before any database work,
+-- which measures what the HTTP stack alone (server, middleware, token, body validation) can answer.
 local counter = 0
 local token = os.getenv("BENCH_TOKEN")
+local refused = os.getenv("BENCH_REFUSED")
 
 request = function()
   counter = counter + 1
   local body = string.format('{"name": "Kunde %d-%d AS", "country": "NO"}', math.random(1, 1000000000), counter)
+  if refused then
+    body = string.format('{"country": "NO", "remarks": "%d"}', counter)
+  end
   return wrk.format("POST", "/v1/customers",
     {["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json"}, body)
 end

@@ -120,6 +120,15 @@ async def main(arguments: argparse.Namespace) -> None:
                 f"{'':<44} p50 {writes.p50_ms:.0f} ms, p95 {writes.p95_ms:.0f} ms, p99 {writes.p99_ms:.0f} ms; "
                 f"service CPU {writes.service_cpu_ms_per_create:.2f} ms per create ({writes.load_generator})"
             )
+            print(
+                line(
+                    "  the stack's floor: a body refused (422)",
+                    writes.refused_per_s,
+                    "asyncpg insert transactions",
+                    writes.raw_inserts_per_s,
+                    0.4,
+                )
+            )
         if "bus" in arguments.parts:
             await measure_bus(arguments, infra, report)
     print(f"written to {write_results('throughput', report)}")

@@ -8,6 +8,11 @@ The load comes from wrk (Debian's `wrk`, a C program that costs the 2 cores litt
 httpx client in this process, which costs more CPU than the service it measures and says so in the
 result. Besides rates it records latency percentiles and the service's CPU time per create (from
 /proc), which is steadier than wall time on a busy machine and tells where a miss comes from.
+
+It also measures the stack's floor: the same process under the same load answering a create whose body
+lacks its name, refused (422) before any database work. No create can be faster than that answer, so
+the floor says how much of a miss is the HTTP stack (uvicorn, middleware, token, body validation) on
+this machine, and how much the create's own work.
 """
 
 from __future__ import annotations
@@ -47,6 +52,8 @@ class WriteResult:
     p99_ms: float
     failed: int
     service_cpu_ms_per_create: float
+    refused_per_s: float
+    """The stack's floor: bodies refused (422) before any database work, per second."""
 
     @property
     def ratio(self) -> float:
@@ -99,7 +106,7 @@ def _cpu_seconds(pids: list[str]) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
-def _wrk(base_url: str, token: str, seconds: int) -> dict[str, int]:
+def _wrk(base_url: str, token: str, seconds: int, *, refused: bool = False) -> dict[str, int]:
     """Run wrk with the create script; its `done` hook prints one RESULT line of counts and latencies."""
     command = [
         "wrk",
@@ -113,13 +120,17 @@ def _wrk(base_url: str, token: str, seconds: int) -> dict[str, int]:
         base_url,
     ]
     output = subprocess.run(
-        command, env={**os.environ, "BENCH_TOKEN": token}, capture_output=True, text=True, check=True
+        command,
+        env={**os.environ, "BENCH_TOKEN": token} | ({"BENCH_REFUSED": "1"} if refused else {}),
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     result = next(line for line in output.splitlines() if line.startswith("RESULT"))
     return {key: int(value) for key, value in (item.split("=") for item in result.split()[1:])}
 
 
-async def _httpx(base_url: str, token: str, seconds: int) -> dict[str, int]:
+async def _httpx(base_url: str, token: str, seconds: int, *, refused: bool = False) -> dict[str, int]:
     """The same load from this process, for machines without wrk."""
     latencies: list[float] = []
     failed = 0
@@ -132,11 +143,10 @@ async def _httpx(base_url: str, token: str, seconds: int) -> dict[str, int]:
             nonlocal failed
             while time.perf_counter() < deadline:
                 started = time.perf_counter()
-                response = await client.post(
-                    "/v1/customers", json={"name": f"Kunde {uuid.uuid4().hex[:8]} AS"}
-                )
+                body = {"country": "NO"} if refused else {"name": f"Kunde {uuid.uuid4().hex[:8]} AS"}
+                response = await client.post("/v1/customers", json=body)
                 latencies.append(time.perf_counter() - started)
-                failed += response.status_code != 201
+                failed += response.status_code != (422 if refused else 201)
 
         started = time.perf_counter()
         await asyncio.gather(*(keep_creating() for _ in range(CONCURRENCY)))
@@ -193,6 +203,10 @@ async def measure_writes(
             else:
                 counts = await _httpx(base_url, token, seconds)
             cpu = _cpu_seconds(pids) - cpu_before
+            if generator == "wrk":
+                floor = await asyncio.to_thread(_wrk, base_url, token, seconds, refused=True)
+            else:
+                floor = await _httpx(base_url, token, seconds, refused=True)
         creates = counts["requests"]
         return WriteResult(
             workers=workers,
@@ -205,6 +219,7 @@ async def measure_writes(
             p99_ms=counts["p99_us"] / 1000,
             failed=counts["non2xx"] + counts["errors"],
             service_cpu_ms_per_create=cpu / creates * 1000,
+            refused_per_s=floor["requests"] / (floor["duration_us"] / 1_000_000),
         )
     finally:
         await drop_database(pg_admin_url, name)
