@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import uuid
 from pathlib import Path
@@ -16,8 +17,15 @@ from servicekit.testing.processes import free_port, running_service
 
 
 @pytest.fixture
-async def customer_service(infra, topology, tmp_path: Path):
+async def database_name(infra):
     name = await create_database(infra.pg_admin_url, "e2e_customer")
+    yield name
+    await drop_database(infra.pg_admin_url, name)
+
+
+@pytest.fixture
+def customer_service(infra, topology, tmp_path: Path, database_name: str):
+    name = database_name
     env = {
         "DATABASE_URL": with_database(infra.pg_admin_url, name, driver="asyncpg"),
         "AMQP_URL": infra.amqp_url,
@@ -25,20 +33,38 @@ async def customer_service(infra, topology, tmp_path: Path):
         "MIGRATE_ON_START": "true",
         "ENVIRONMENT": "test",
         "OUTBOX_POLL_INTERVAL_S": "0.5",
-        "WORKERS": "2",  # as in production: several server processes, one relay leader among them
+        "WORKERS": "2",  # as in production: two API processes and one for the relay and the consumer
     }
-    try:
-        with running_service(
-            ["customer-service", "serve"], env, free_port(), tmp_path / "customer.log"
-        ) as url:
-            yield url
-    finally:
-        await drop_database(infra.pg_admin_url, name)
+    with running_service(["customer-service", "serve"], env, free_port(), tmp_path / "customer.log") as url:
+        yield url
 
 
 def test_a_customer_created_over_http_is_seen_by_crm_events_watch(
     customer_service, topology, infra, office_id
 ):
+    correlation = f"e2e-{uuid.uuid4().hex[:8]}"
+    event, created = _create_and_watch(customer_service, topology, infra, office_id, correlation)
+    assert event["type"] == "customer.created"
+    assert event["aggregate_id"] == created["id"]
+    assert event["office_id"] == office_id
+    assert event["correlation_id"] == correlation
+    assert event["payload"]["customer"]["name"] == "Fjordkraft Service AS"
+
+
+def test_the_background_process_killed_comes_back_and_events_keep_flowing(
+    customer_service, topology, infra, office_id, database_name
+):
+    # With WORKERS=2 the relay runs in a process of its own beside the API workers; kill it hard.
+    background = _background_processes(database_name)
+    assert len(background) == 1, "one background process beside the API workers"
+    os.kill(background[0], signal.SIGKILL)
+
+    event, created = _create_and_watch(customer_service, topology, infra, office_id, "after-a-kill")
+    assert event["aggregate_id"] == created["id"]
+
+
+def _create_and_watch(base_url: str, topology, infra, office_id: str, correlation: str) -> tuple[dict, dict]:
+    """Create a customer over HTTP and return the event `crm events watch` saw, with the created body."""
     token = subprocess.run(
         ["crm", "token", "--office", office_id, "--role", "manager"],
         check=True,
@@ -64,9 +90,8 @@ def test_a_customer_created_over_http_is_seen_by_crm_events_watch(
     )
     try:
         assert "watching" in watcher.stderr.readline()  # bound to the exchange before we publish
-        correlation = f"e2e-{uuid.uuid4().hex[:8]}"
         response = httpx.post(
-            f"{customer_service}/v1/customers",
+            f"{base_url}/v1/customers",
             json={"name": "Fjordkraft Service AS", "country": "NO"},
             headers={"Authorization": f"Bearer {token}", "X-Correlation-ID": correlation},
             timeout=10,
@@ -75,12 +100,30 @@ def test_a_customer_created_over_http_is_seen_by_crm_events_watch(
         output, _ = watcher.communicate(timeout=30)
     finally:
         watcher.kill()
-    event = json.loads(output.strip().splitlines()[-1])
-    assert event["type"] == "customer.created"
-    assert event["aggregate_id"] == response.json()["id"]
-    assert event["office_id"] == office_id
-    assert event["correlation_id"] == correlation
-    assert event["payload"]["customer"]["name"] == "Fjordkraft Service AS"
+    return json.loads(output.strip().splitlines()[-1]), response.json()
+
+
+def _background_processes(database_name: str) -> list[int]:
+    """The processes multiprocessing spawned with BACKGROUND_WORK=true for this test's database (not its
+    resource tracker, which starts with the same environment)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            environment = (entry / "environ").read_bytes().split(b"\0")
+            command = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if (
+            b"spawn_main" in command
+            and b"BACKGROUND_WORK=true" in environment
+            and any(
+                item.startswith(b"DATABASE_URL=") and database_name.encode() in item for item in environment
+            )
+        ):
+            found.append(int(entry.name))
+    return found
 
 
 def test_the_running_service_reports_ready_and_serves_its_docs(customer_service):

@@ -156,7 +156,8 @@ def create_service_app(
                 await upgrade_database(runtime.engine, migrations)
             app.state.runtime = runtime
             runtime.workers.extend(build(runtime) for build in background)
-            runtime.start_background_work()
+            if settings.background_work:
+                runtime.start_background_work()
             try:
                 yield
             finally:

@@ -42,7 +42,15 @@ class ServiceSettings(JwtSettings):
     host: str = "127.0.0.1"
     port: int
     workers: int = Field(
-        default=1, ge=1, description="Server processes; more than one uses more cores for the API."
+        default=1,
+        ge=1,
+        description="Server processes; more than one uses more cores for the API. With more than one, the "
+        "relay, the consumer and the other background work run in one process of their own.",
+    )
+    background_work: bool = Field(
+        default=True,
+        description="Run the relay, the consumer, housekeeping and the service's own workers in this "
+        "process. `serve` sets it for its processes itself; set it only to run an API-only process.",
     )
     forwarded_allow_ips: str = Field(
         default="127.0.0.1",
