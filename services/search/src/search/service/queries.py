@@ -10,11 +10,15 @@ How one input is looked up (all clauses in one `bool`, any may match):
   prefix, a name or title as words and as prefixes;
 - as words: BM25 over the name (weighted most) and everything else of the customer (`text`, every
   field copied into one), folded and transliterated; every word as a prefix
-  (constant-scored edge n-grams on fields without norms or positions, cheap); typo-tolerant (fuzzy)
-  at a low weight only in a second request, made when the first finds nothing: what is typed without a
-  typo is found by the first. Fuzzy clauses expand every word into its neighbours in the whole term
-  dictionary and the facets then count their many hits: at 100,000 customers the second request took
-  20-115 ms where the first took 4-9 (bench/search_scale.py), so it is asked only when needed.
+  (constant-scored edge n-grams on fields without norms or positions, cheap).
+Typos are looked up only in a second request, made when the first finds nothing, and it holds nothing
+but the typo-tolerant (fuzzy) clauses over names, contact names and cities: every other clause found
+nothing a moment ago. Fuzzy clauses expand each word into its neighbours in the term dictionary; asked
+with every clause of the first request and the highlighter working through their expansions, the second
+request took 35-80 ms at a million customers (bench/search_scale.py), most of it highlighting. Words of
+4-7 letters may have one typo, longer ones two (`AUTO:4,8`): short words have too many neighbours.
+Highlights come from a query of their own (the words matched plainly on the shown fields), so neither
+prefixes nor fuzzy expansions are worked through again for them.
 Every query is filtered to the caller's office, global customers included; contacts count only when
 they are the caller's office's own (a global customer's contacts belong to the office that added them).
 """
@@ -60,6 +64,9 @@ TOTAL_COUNTED = 10_000
 
 HIGHLIGHTED = ("name", "addresses.line1", "addresses.city", "category_names")
 """Fields whose matches are shown; not contacts (nested, and each office's own)."""
+
+FUZZINESS = "AUTO:4,8"
+"""Edits allowed per word in the typo-tolerant request: none under 4 letters, one up to 7, two from 8."""
 
 
 @dataclass(frozen=True)
@@ -120,10 +127,10 @@ def number_clauses(text: str) -> list[dict[str, Any]]:
     return clauses
 
 
-def contact_clause(text: str, office_id: str, *, fuzzy: bool = False) -> dict[str, Any] | None:
+def contact_clause(text: str, office_id: str) -> dict[str, Any] | None:
     """The customers with a contact of the caller's office matching `text`: phone in any form, e-mail
-    exact or as a prefix, name or title as words, as prefixes, and (second request) with typos. Only
-    the office's own contacts: a global customer's contacts belong to the office that added them."""
+    exact or as a prefix, name or title as words and as prefixes. Only the office's own contacts: a
+    global customer's contacts belong to the office that added them."""
     should: list[dict[str, Any]] = []
     if looks_like_number(text):
         phones = query_phone_forms(text)
@@ -152,22 +159,10 @@ def contact_clause(text: str, office_id: str, *, fuzzy: bool = False) -> dict[st
             _constant({"match": {"contacts.name.prefix": {"query": words, "operator": "and"}}}, 1.5),
             _constant({"match": {"contacts.name.translit_prefix": {"query": words, "operator": "and"}}}, 1.5),
         ]
-        if fuzzy:
-            should.append(
-                {
-                    "match": {
-                        "contacts.name": {
-                            "query": words,
-                            "operator": "and",
-                            "fuzziness": "AUTO",
-                            "prefix_length": 1,
-                            "boost": 0.5,
-                        }
-                    }
-                }
-            )
-    if not should:
-        return None
+    return _office_contacts(should, office_id) if should else None
+
+
+def _office_contacts(should: list[dict[str, Any]], office_id: str) -> dict[str, Any]:
     query = {
         "bool": {
             "filter": [{"term": {"contacts.office_id": office_id}}],
@@ -178,7 +173,36 @@ def contact_clause(text: str, office_id: str, *, fuzzy: bool = False) -> dict[st
     return {"nested": {"path": "contacts", "score_mode": "max", "query": query}}
 
 
-def word_clauses(words: str, *, fuzzy: bool = False) -> list[dict[str, Any]]:
+def _typo_tolerant(field: str, words: str, boost: float) -> dict[str, Any]:
+    return {
+        "match": {
+            field: {
+                "query": words,
+                "operator": "and",
+                "fuzziness": FUZZINESS,
+                "prefix_length": 1,
+                "boost": boost,
+            }
+        }
+    }
+
+
+def typo_query(text: str, office_id: str) -> dict[str, Any] | None:
+    """The second request's scoring part: names, cities and the office's contact names with typos.
+    Not over `text` (every field's words): its dictionary is the largest, and a fuzzy match over it
+    took half of the request at 100,000 customers. Names are what people misspell; cities too."""
+    words = words_of(text)
+    if not words:
+        return None
+    clauses = [
+        _typo_tolerant("name", words, 0.8),
+        _typo_tolerant("addresses.city", words, 0.3),
+        _office_contacts([_typo_tolerant("contacts.name", words, 0.5)], office_id),
+    ]
+    return {"bool": {"should": clauses, "minimum_should_match": 1}}
+
+
+def word_clauses(words: str) -> list[dict[str, Any]]:
     if not words:
         return []
     clauses = [
@@ -195,41 +219,16 @@ def word_clauses(words: str, *, fuzzy: bool = False) -> list[dict[str, Any]]:
         _constant({"match": {"text.prefix": {"query": words, "operator": "and"}}}, 1.5),
         _constant({"match": {"text.translit_prefix": {"query": words, "operator": "and"}}}, 1.5),
     ]
-    if not fuzzy:
-        return clauses
-    return [
-        *clauses,
-        {
-            "match": {
-                "name": {
-                    "query": words,
-                    "operator": "and",
-                    "fuzziness": "AUTO",
-                    "prefix_length": 1,
-                    "boost": 0.8,
-                }
-            }
-        },
-        # Not over `text` (every field's words): its dictionary is the largest, and a fuzzy match over it
-        # took half of this request at 100,000 customers. Names are what people misspell; cities too.
-        {
-            "match": {
-                "addresses.city": {
-                    "query": words,
-                    "operator": "and",
-                    "fuzziness": "AUTO",
-                    "prefix_length": 1,
-                    "boost": 0.3,
-                }
-            }
-        },
-    ]
+    return clauses
 
 
 def text_query(text: str, office_id: str, *, fuzzy: bool = False) -> dict[str, Any] | None:
-    """The scoring part for a typed text; None when nothing in it can be looked up."""
-    clauses = [*number_clauses(text), *word_clauses(words_of(text), fuzzy=fuzzy)]
-    contacts = contact_clause(text, office_id, fuzzy=fuzzy)
+    """The scoring part for a typed text (`fuzzy`: of the typo-tolerant second request); None when
+    nothing in it can be looked up."""
+    if fuzzy:
+        return typo_query(text, office_id)
+    clauses = [*number_clauses(text), *word_clauses(words_of(text))]
+    contacts = contact_clause(text, office_id)
     if contacts is not None:
         clauses.append(contacts)
     if not clauses:
@@ -253,7 +252,7 @@ def search_body(
     fuzzy: bool = False,
     facets: bool = True,
 ) -> dict[str, Any]:
-    """The search request of `GET /v1/search/customers`; `fuzzy` adds the typo-tolerant clauses."""
+    """The search request of `GET /v1/search/customers`; `fuzzy`: the typo-tolerant second request."""
     scoring: dict[str, Any] = {"match_all": {}}
     if text and text.strip():
         scoring = text_query(text, office_id, fuzzy=fuzzy) or {"match_none": {}}
@@ -274,6 +273,11 @@ def search_body(
             "fields": {name: {} for name in HIGHLIGHTED},
         },
     }
+    words = words_of(text or "")
+    if words:
+        body["highlight"]["highlight_query"] = {
+            "multi_match": {"query": words, "type": "best_fields", "fields": list(HIGHLIGHTED)}
+        }
     if facets:
         body["aggs"] = {name: {"terms": {"field": path, "size": 20}} for name, path in FACETS.items()}
     if after is not None:
