@@ -16,8 +16,7 @@ from customer.domain.history import FieldChange
 _INSERT = insert(customer_history)  # built once; the rows come as parameters
 
 
-async def record(
-    session: AsyncConnection,
+def lines(
     *,
     customer_id: uuid.UUID,
     office_id: str,
@@ -26,26 +25,28 @@ async def record(
     changed_by: str,
     changed_by_name: str | None,
     changes: Sequence[FieldChange],
-) -> None:
-    if not changes:
-        return
-    await session.execute(
-        _INSERT,
-        [
-            {
-                "customer_id": customer_id,
-                "office_id": office_id,
-                "version": version,
-                "changed_at": changed_at,
-                "changed_by": changed_by,
-                "changed_by_name": changed_by_name,
-                "field": change.field,
-                "old_value": change.old,
-                "new_value": change.new,
-            }
-            for change in changes
-        ],
-    )
+) -> list[dict[str, Any]]:
+    """The history rows of one change, as `write` takes them."""
+    return [
+        {
+            "customer_id": customer_id,
+            "office_id": office_id,
+            "version": version,
+            "changed_at": changed_at,
+            "changed_by": changed_by,
+            "changed_by_name": changed_by_name,
+            "field": change.field,
+            "old_value": change.old,
+            "new_value": change.new,
+        }
+        for change in changes
+    ]
+
+
+async def write(session: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert history rows (of one change or of many) in one statement."""
+    if rows:
+        await session.execute(_INSERT, list(rows))
 
 
 async def list_page(

@@ -287,7 +287,12 @@ async def number_is_free(
 async def lock_external_id(session: AsyncConnection, office_id: str, system: str, value: str) -> None:
     """Hold an external id for this transaction: two syncs of one id take turns, so the second finds the
     customer the first created instead of creating a twin."""
-    await hold_lock(session, f"external-id:{office_id}:{system}:{value}")
+    await hold_lock(session, external_id_lock(office_id, system, value))
+
+
+def external_id_lock(office_id: str, system: str, value: str) -> str:
+    """The advisory lock's name that holds an office's external id during a sync or an import."""
+    return f"external-id:{office_id}:{system}:{value}"
 
 
 async def holder_of_organisation_number(
