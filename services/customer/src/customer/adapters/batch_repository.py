@@ -12,13 +12,14 @@ import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from customer.adapters import repository
 from customer.adapters.repository import visible_to
-from customer.adapters.tables import customers, external_ids
+from customer.adapters.tables import addresses, customers, external_ids
 from customer.domain.customer import Customer
+from servicekit.bulk import insert_many
 
 _LOCK_ALL = text(
     "SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) FROM unnest(CAST(:keys AS text[])) AS k"
@@ -36,8 +37,6 @@ _NEXT_NUMBERS = text(
     "SELECT nextval(c.oid::regclass) FROM pg_class c, generate_series(1, :count) "
     "WHERE c.relname = :name AND c.relkind = 'S' AND c.relnamespace = current_schema()::regnamespace"
 )
-_INSERT_CUSTOMERS = insert(customers)
-_INSERT_EXTERNAL_IDS = insert(external_ids)
 
 
 async def hold_locks(session: AsyncConnection, names: Iterable[str]) -> None:
@@ -134,18 +133,15 @@ async def next_numbers(session: AsyncConnection, scope: str, count: int) -> list
 
 
 async def add_many(session: AsyncConnection, new: Sequence[Customer]) -> None:
-    """`repository.add` for many customers: each table written in one statement. A unique violation
+    """`repository.add` for many customers: each table written in one statement (`insert_many`). A unique violation
     raises `IntegrityError` for the whole batch; the caller decides again row by row."""
     if not new:
         return
-    await session.execute(_INSERT_CUSTOMERS, [repository._to_row(c) for c in new])
-    address_rows = [row for c in new for row in repository._address_rows(c)]
-    if address_rows:
-        await session.execute(repository._INSERT_ADDRESSES, address_rows)
+    await insert_many(session, customers, [repository._to_row(c) for c in new])
+    await insert_many(session, addresses, [row for c in new for row in repository._address_rows(c)])
     id_rows: list[dict[str, Any]] = [
         {"office_id": c.office_id, "system": system, "value": value, "customer_id": c.id}
         for c in new
         for system, value in c.external_ids.items()
     ]
-    if id_rows:
-        await session.execute(_INSERT_EXTERNAL_IDS, id_rows)
+    await insert_many(session, external_ids, id_rows)

@@ -7,13 +7,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, insert, select
+from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from customer.adapters.tables import customer_history
 from customer.domain.history import FieldChange
-
-_INSERT = insert(customer_history)  # built once; the rows come as parameters
+from servicekit.bulk import insert_many
 
 
 def lines(
@@ -45,8 +44,7 @@ def lines(
 
 async def write(session: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
     """Insert history rows (of one change or of many) in one statement."""
-    if rows:
-        await session.execute(_INSERT, list(rows))
+    await insert_many(session, customer_history, rows)
 
 
 async def list_page(
