@@ -90,8 +90,9 @@ async def test_insert_many_stores_what_executemany_stores(engine):
         stored = (await connection.execute(query)).all()
     assert len(stored) == 12
     assert stored[:4] == stored[4:8] == stored[8:]
-    assert [row[5] for row in stored[:4]] == [False, False, False, False]  # JSON null, as SQLAlchemy stores it
-    assert [row[7] for row in stored[:4]] == [True, False, False, True]  # none_as_null: SQL NULL
+    # JSON null, as SQLAlchemy stores it; with none_as_null, SQL NULL
+    assert [row[5] for row in stored[:4]] == [False] * 4
+    assert [row[7] for row in stored[:4]] == [True, False, False, True]
 
 
 @pytest.mark.parametrize("inside", [False, True])
