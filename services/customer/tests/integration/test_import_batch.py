@@ -118,12 +118,14 @@ async def _trace(api, token: str, database_url: str, office_id: str) -> dict[str
     return trace
 
 
-async def _run_mixed(api, make_token, settings: Settings, office: str) -> tuple[dict, list, dict]:
+async def _run_mixed(
+    api, make_token, settings: Settings, office: str, before: list | None = BEFORE, file: list = MIXED
+) -> tuple[dict, list, dict]:
     admin, manager = make_token("office_admin", office=office), make_token("manager", office=office)
     await change_settings(api, admin, organisation_number_unique=True)
-    before = await import_file(api, manager, csv_bytes(BEFORE))
-    assert before["created"] == 3, before
-    job = await import_file(api, manager, csv_bytes(MIXED))
+    if before:
+        assert (await import_file(api, manager, csv_bytes(before)))["created"] == len(before) - 1
+    job = await import_file(api, manager, csv_bytes(file))
     lines = [(line["row"], line["column"], line["reason"]) for line in await report(api, manager, job["id"])]
     return job, sorted(lines), await _trace(api, manager, settings.database_url, office)
 
@@ -160,6 +162,33 @@ async def test_a_mixed_batch_ends_exactly_as_the_per_row_path_ends_it(api, make_
     assert {n: o for n, o in decided.items() if n in DECIDED_BY_THE_BATCH} == DECIDED_BY_THE_BATCH
     assert batch_trace["301"]["customer"]["segment"] == "Public"
     assert [e["type"] for e in batch_trace["201"]["events"]] == ["customer.created", "customer.updated"]
+
+
+async def test_numbers_given_and_drawn_in_one_batch_are_taken_in_file_order(
+    api, make_token, settings, monkeypatch
+):
+    # Per row: Auto 1 draws 1, Given 2 claims 2, Auto 2 skips 2 for 3, Auto 3 draws 4, and Given 3 names
+    # number 3, now Auto 2's: it updates that customer.
+    file = [["customer_number", "name"], ["", "Auto 1"], ["2", "Given 2"], ["", "Auto 2"], ["", "Auto 3"]]
+    file.append(["3", "Given 3"])
+    batch_job, batch_report, batch_trace = await _run_mixed(api, make_token, settings, _office(), None, file)
+
+    async def per_row_only(uow: Any, user: Any, read: Any, *, dry_run: bool) -> Any:
+        return {}, list(read)
+
+    monkeypatch.setattr(rows, "apply_batch", per_row_only)
+    row_job, row_report, row_trace = await _run_mixed(api, make_token, settings, _office(), None, file)
+
+    counts = ("created", "updated", "unchanged", "failed")
+    assert [batch_job[c] for c in counts] == [row_job[c] for c in counts] == [4, 1, 0, 0]
+    assert batch_report == row_report == []
+    assert batch_trace == row_trace
+    assert {number: t["customer"]["name"] for number, t in batch_trace.items()} == {
+        "1": "Auto 1",
+        "2": "Given 2",
+        "3": "Given 3",
+        "4": "Auto 3",
+    }
 
 
 async def test_a_dry_run_of_the_batch_path_writes_nothing_and_draws_no_number(

@@ -22,7 +22,7 @@ checked, the customer numbers claimed or drawn, the categories and custom-field 
 from __future__ import annotations
 
 import uuid
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -231,6 +231,8 @@ async def _new_customer(
     """`create_customer`'s customer without its number (given or drawn later), or None when the row is
     one for the per-row path."""
     details = row.details
+    # First, so that the row's organisation number is noted even when the row is left to the per-row path.
+    values = await checked_values(uow, settings, None, details, lookups)
     if details.name is NOT_SENT or details.is_global is True or row.active is False:
         return None
     if details.addresses is not NOT_SENT and any(
@@ -241,7 +243,6 @@ async def _new_customer(
         check_customer_number(details.customer_number, settings)
     elif settings.customer_numbering == "manual":
         return None
-    values = await checked_values(uow, settings, None, details, lookups)
     customer = rules.new_customer(
         office_id=settings.office_id, customer_number=None, created_by=user.subject, now=now, **values
     )
@@ -262,13 +263,14 @@ async def _unchanged(
     """Whether `bring_to` (and the row's active flag) would leave the customer as it is."""
     details = row.details
     number, is_global = details.customer_number, details.is_global
+    # First, so that the row's organisation number is noted even when the row is left to the per-row path.
+    values = await checked_values(uow, settings, existing, details, lookups)
     if existing.office_id != settings.office_id:
         return False  # another office's global customer: its own office's settings apply
     if number is not NOT_SENT and number != existing.customer_number:
         return False
     if is_global is not NOT_SENT and is_global != existing.is_global:
         return False
-    values = await checked_values(uow, settings, existing, details, lookups)
     if isinstance(number, str):
         values["customer_number"] = number
     if details.addresses is not NOT_SENT:
@@ -307,43 +309,69 @@ async def _leave_held_organisation_numbers(
 async def _number_new_customers(
     uow: UnitOfWork, settings: OfficeSettings, decisions: list[_Decision], *, dry_run: bool
 ) -> None:
-    """Claim the numbers given (all at once) and draw the others from the office's sequence (all at once;
-    a dry run draws none, as `create_customer(draw_number=False)`). A row whose number is taken, or for
-    which no number is left, goes to the per-row path."""
-    session, office_id = uow.session, settings.office_id
-    given = [d for d in decisions if d.new is not None and isinstance(d.row.details.customer_number, str)]
-    free = await batch_repository.free_numbers(session, office_id, [_given(d) for d in given])
-    for decision in given:
-        if _given(decision) in free:
-            decision.new = replace(_new(decision), customer_number=_given(decision))
-        else:
+    """Give each new customer its number, in file order as the per-row path would: the number its row
+    gives (claimed for all such rows in one statement), or the next drawn from the office's sequence (in
+    one statement for all; a dry run draws none, as `create_customer(draw_number=False)`). A row whose
+    number is taken, by another customer or by an earlier row of the batch, or for which no number is
+    left, goes to the per-row path (which refuses it)."""
+    new = [d for d in decisions if d.new is not None]
+    given = {number for d in new if (number := _given(d)) is not None}
+    free = await batch_repository.free_numbers(uow.session, settings.office_id, given)
+    drawn = _Drawn(uow, settings)
+    waiting = sum(1 for d in new if _given(d) is None)
+    used: set[str] = set()
+    for decision in new:
+        number = _given(decision)
+        if number is None:
+            waiting -= 1
+            if dry_run:
+                continue
+            number = await drawn.next(used, waiting + 1)
+        elif number not in free:
+            number = None
+        if number is None or number in used:
             decision.new = None
-    if dry_run:
-        return
-    needing = [
-        d for d in decisions if d.new is not None and not isinstance(d.row.details.customer_number, str)
-    ]
-    drawn: list[str] = []
-    scope, draws = sequence_scope(office_id, is_global=False), 0
-    while len(drawn) < len(needing) and draws < _MAX_NUMBER_DRAWS:
-        values = await batch_repository.next_numbers(session, scope, len(needing) - len(drawn))
-        draws += len(values)
+            continue
+        used.add(number)
+        decision.new = replace(_new(decision), customer_number=number)
+
+
+class _Drawn:
+    """Numbers drawn from the office's sequence as `create_customer` draws them (formatted, skipping
+    taken ones, giving up past the maximum length or after as many draws), many per statement."""
+
+    def __init__(self, uow: UnitOfWork, settings: OfficeSettings) -> None:
+        self.uow, self.settings = uow, settings
+        self.ready: deque[str] = deque()
+        self.draws = 0
+        self.used_up = False
+
+    async def next(self, used: set[str], wanted: int) -> str | None:
+        """The next free number not in `used`; `wanted` is how many the batch still needs."""
+        while True:
+            while self.ready:
+                number = self.ready.popleft()
+                if number not in used:
+                    return number
+            if self.used_up or self.draws >= _MAX_NUMBER_DRAWS:
+                return None
+            await self._draw(wanted)
+
+    async def _draw(self, count: int) -> None:
+        session, settings = self.uow.session, self.settings
+        scope = sequence_scope(settings.office_id, is_global=False)
+        values = await batch_repository.next_numbers(session, scope, count)
+        self.draws += len(values)
         numbers = [format_number(v, settings.customer_number_min_length) for v in values]
         fitting = [n for n in numbers if len(n) <= settings.customer_number_max_length]
-        free = await batch_repository.free_numbers(session, office_id, fitting)
-        drawn += [n for n in fitting if n in free]
-        if len(fitting) < len(numbers):
-            break  # used up: the per-row path says so
-    for decision, number in zip(needing, drawn, strict=False):
-        decision.new = replace(_new(decision), customer_number=number)
-    for decision in needing[len(drawn) :]:
-        decision.new = None
+        self.used_up = len(fitting) < len(numbers)
+        free = await batch_repository.free_numbers(session, settings.office_id, fitting)
+        self.ready.extend(n for n in fitting if n in free)
 
 
-def _given(decision: _Decision) -> str:
+def _given(decision: _Decision) -> str | None:
     number = decision.row.details.customer_number
-    assert isinstance(number, str)
-    return number
+    return number if isinstance(number, str) else None
 
 
 def _new(decision: _Decision) -> Customer:
