@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from customer.adapters import batch_repository
 from customer.config import Settings
 from customer.imports import batch, rows
 from customer.main import create_app
@@ -189,6 +190,32 @@ async def test_numbers_given_and_drawn_in_one_batch_are_taken_in_file_order(
         "3": "Given 3",
         "4": "Auto 3",
     }
+
+
+async def test_a_write_the_batch_checks_missed_is_undone_and_its_rows_decided_one_by_one(
+    api, make_token, settings, office_id, monkeypatch
+):
+    manager = make_token("manager")
+    header = ["customer_number", "name"]
+    assert (await import_file(api, manager, csv_bytes([header, ["500", "Alfa AS"]])))["created"] == 1
+
+    async def nothing_found(*arguments: Any) -> dict:
+        return {}
+
+    async def all_free(session: Any, office: str, numbers: Any, **options: Any) -> set[str]:
+        return set(numbers)
+
+    # Sabotage: the batch path thinks 500 is a new customer with a free number; the insert is refused.
+    monkeypatch.setattr(batch_repository, "ids_by_numbers", nothing_found)
+    monkeypatch.setattr(batch_repository, "free_numbers", all_free)
+    job = await import_file(api, manager, csv_bytes([header, ["501", "Ny AS"], ["500", "Alfa AS"]]))
+
+    assert (job["created"], job["updated"], job["unchanged"], job["failed"]) == (1, 0, 1, 0)
+    customers = await all_customers(api, manager)
+    assert sorted((c["customer_number"], c["name"], c["version"]) for c in customers) == [
+        ("500", "Alfa AS", 1),
+        ("501", "Ny AS", 1),
+    ]
 
 
 async def test_a_dry_run_of_the_batch_path_writes_nothing_and_draws_no_number(
