@@ -86,7 +86,7 @@ async def get_many(
     )
     if for_update:
         query = query.with_for_update()
-    return {customer.id: customer for customer in await repository._fetch(session, query)}
+    return {customer.id: customer for customer in await repository.fetch(session, query)}
 
 
 async def organisation_number_holders(
@@ -122,7 +122,7 @@ async def next_numbers(session: AsyncConnection, scope: str, count: int) -> list
     """`repository.next_number` drawn `count` times in one statement, in drawing order."""
     if count <= 0:
         return []
-    name = repository._sequence_name(scope)
+    name = repository.sequence_name(scope)
     values = [
         int(v) for v in (await session.execute(_NEXT_NUMBERS, {"name": name, "count": count})).scalars()
     ]
@@ -137,8 +137,8 @@ async def add_many(session: AsyncConnection, new: Sequence[Customer]) -> None:
     raises `IntegrityError` for the whole batch; the caller decides again row by row."""
     if not new:
         return
-    await insert_many(session, customers, [repository._to_row(c) for c in new])
-    await insert_many(session, addresses, [row for c in new for row in repository._address_rows(c)])
+    await insert_many(session, customers, [repository.to_row(c) for c in new])
+    await insert_many(session, addresses, [row for c in new for row in repository.address_rows(c)])
     id_rows: list[dict[str, Any]] = [
         {"office_id": c.office_id, "system": system, "value": value, "customer_id": c.id}
         for c in new
