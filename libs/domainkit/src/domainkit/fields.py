@@ -27,4 +27,17 @@ NOT_SENT = NotSent.NOT_SENT
 
 def sent_fields(command: Any) -> dict[str, Any]:
     """The fields of a dataclass command that were sent, by name: the fields that are not `NOT_SENT`."""
-    return {f.name: value for f in fields(command) if (value := getattr(command, f.name)) is not NOT_SENT}
+    return {
+        name: value for name in _names(type(command)) if (value := getattr(command, name)) is not NOT_SENT
+    }
+
+
+_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _names(command_type: type) -> tuple[str, ...]:
+    # Read once per type: `fields()` walks the class each time, and an import asks for every row.
+    names = _NAMES.get(command_type)
+    if names is None:
+        names = _NAMES[command_type] = tuple(f.name for f in fields(command_type))
+    return names

@@ -7,17 +7,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, insert, select
+from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from customer.adapters.tables import customer_history
 from customer.domain.history import FieldChange
+from servicekit.bulk import insert_many
 
-_INSERT = insert(customer_history)  # built once; the rows come as parameters
 
-
-async def record(
-    session: AsyncConnection,
+def lines(
     *,
     customer_id: uuid.UUID,
     office_id: str,
@@ -26,26 +24,27 @@ async def record(
     changed_by: str,
     changed_by_name: str | None,
     changes: Sequence[FieldChange],
-) -> None:
-    if not changes:
-        return
-    await session.execute(
-        _INSERT,
-        [
-            {
-                "customer_id": customer_id,
-                "office_id": office_id,
-                "version": version,
-                "changed_at": changed_at,
-                "changed_by": changed_by,
-                "changed_by_name": changed_by_name,
-                "field": change.field,
-                "old_value": change.old,
-                "new_value": change.new,
-            }
-            for change in changes
-        ],
-    )
+) -> list[dict[str, Any]]:
+    """The history rows of one change, as `write` takes them."""
+    return [
+        {
+            "customer_id": customer_id,
+            "office_id": office_id,
+            "version": version,
+            "changed_at": changed_at,
+            "changed_by": changed_by,
+            "changed_by_name": changed_by_name,
+            "field": change.field,
+            "old_value": change.old,
+            "new_value": change.new,
+        }
+        for change in changes
+    ]
+
+
+async def write(session: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert history rows (of one change or of many) in one statement."""
+    await insert_many(session, customer_history, rows)
 
 
 async def list_page(

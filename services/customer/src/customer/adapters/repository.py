@@ -25,7 +25,7 @@ from servicekit.db import hold_lock
 _NOT_IN_CUSTOMERS_TABLE = {"addresses", "owner", "tax_ids", "category_ids", "is_global"}
 
 
-def _to_row(customer: Customer) -> dict[str, Any]:
+def to_row(customer: Customer) -> dict[str, Any]:
     row = {k: v for k, v in vars(customer).items() if k not in _NOT_IN_CUSTOMERS_TABLE}
     row.update(
         tax_ids=[{"type": t.type, "number": t.number} for t in customer.tax_ids],
@@ -53,7 +53,7 @@ def _from_row(row: Row[Any], customer_addresses: Sequence[Address]) -> Customer:
     )
 
 
-def _address_rows(customer: Customer) -> list[dict[str, Any]]:
+def address_rows(customer: Customer) -> list[dict[str, Any]]:
     return [{**vars(a), "customer_id": customer.id, "position": n} for n, a in enumerate(customer.addresses)]
 
 
@@ -78,7 +78,7 @@ def visible_to(office_id: str) -> Any:
     return or_(customers.c.office_id == office_id, customers.c.is_global.is_(True))
 
 
-async def _fetch(session: AsyncConnection, query: Select[Any]) -> list[Customer]:
+async def fetch(session: AsyncConnection, query: Select[Any]) -> list[Customer]:
     return await _with_addresses(session, (await session.execute(query)).all())
 
 
@@ -94,7 +94,7 @@ async def get(
     query = select(customers).where(customers.c.id == customer_id, visible_to(office_id))
     if for_update:
         query = query.with_for_update()
-    found = await _fetch(session, query)
+    found = await fetch(session, query)
     return found[0] if found else None
 
 
@@ -112,7 +112,7 @@ async def get_by_external_id(
     )
     if for_update:
         query = query.with_for_update(of=customers)
-    found = await _fetch(session, query)
+    found = await fetch(session, query)
     return found[0] if found else None
 
 
@@ -138,7 +138,7 @@ async def list_page(
         )
     if after is not None:
         query = query.where(tuple_(sort_name, customers.c.id) > tuple_(after[0], after[1]))
-    return await _fetch(session, query.order_by(sort_name, customers.c.id).limit(limit))
+    return await fetch(session, query.order_by(sort_name, customers.c.id).limit(limit))
 
 
 async def get_any_office(
@@ -147,7 +147,7 @@ async def get_any_office(
     """A customer whatever its office: for other services' read-through and for consumers, never for
     users."""
     query = select(customers).where(customers.c.id == customer_id)
-    found = await _fetch(session, query.with_for_update() if for_update else query)
+    found = await fetch(session, query.with_for_update() if for_update else query)
     return found[0] if found else None
 
 
@@ -160,7 +160,7 @@ async def list_after_id(
         query = query.where(customers.c.office_id == office_id)
     if after is not None:
         query = query.where(customers.c.id > after)
-    return await _fetch(session, query.order_by(customers.c.id).limit(limit))
+    return await fetch(session, query.order_by(customers.c.id).limit(limit))
 
 
 def _escape_like(text: str) -> str:
@@ -182,9 +182,9 @@ _NUMBER_IS_FREE = text("SELECT customer_number_free(:office, :number, :everywher
 async def add(session: AsyncConnection, customer: Customer) -> None:
     # No savepoint: a unique violation ends the whole unit of work, which is refused as a 409.
     try:
-        await session.execute(_INSERT_CUSTOMER, _to_row(customer))
+        await session.execute(_INSERT_CUSTOMER, to_row(customer))
         if customer.addresses:
-            await session.execute(_INSERT_ADDRESSES, _address_rows(customer))
+            await session.execute(_INSERT_ADDRESSES, address_rows(customer))
         await _write_external_ids(session, customer)
     except IntegrityError as exc:
         raise _taken(exc, customer) from exc
@@ -196,12 +196,12 @@ async def save(session: AsyncConnection, before: Customer, after: Customer) -> N
         await session.execute(
             update(customers)
             .where(and_(customers.c.id == after.id, customers.c.version == before.version))
-            .values(**_to_row(after))
+            .values(**to_row(after))
         )
         if after.addresses != before.addresses:
             await session.execute(delete(addresses).where(addresses.c.customer_id == after.id))
             if after.addresses:
-                await session.execute(insert(addresses), _address_rows(after))
+                await session.execute(insert(addresses), address_rows(after))
         if after.external_ids != before.external_ids:
             await session.execute(delete(external_ids).where(external_ids.c.customer_id == after.id))
             await _write_external_ids(session, after)
@@ -232,7 +232,7 @@ async def remove(session: AsyncConnection, customer_id: uuid.UUID) -> None:
 async def next_number(session: AsyncConnection, scope: str) -> int:
     """The next value of the scope's sequence. Not transactional: a create that fails later leaves a gap,
     and no create ever waits for another's commit."""
-    name = _sequence_name(scope)
+    name = sequence_name(scope)
     value = (await session.execute(_NEXT_NUMBER, {"name": name})).scalar()
     if value is None:  # the scope's first number: its sequence does not exist yet
         await _create_sequence(session, scope, name)
@@ -240,7 +240,7 @@ async def next_number(session: AsyncConnection, scope: str) -> int:
     return int(value)
 
 
-def _sequence_name(scope: str) -> str:
+def sequence_name(scope: str) -> str:
     return "customer_number_" + hashlib.md5(scope.encode()).hexdigest()
 
 
@@ -287,7 +287,12 @@ async def number_is_free(
 async def lock_external_id(session: AsyncConnection, office_id: str, system: str, value: str) -> None:
     """Hold an external id for this transaction: two syncs of one id take turns, so the second finds the
     customer the first created instead of creating a twin."""
-    await hold_lock(session, f"external-id:{office_id}:{system}:{value}")
+    await hold_lock(session, external_id_lock(office_id, system, value))
+
+
+def external_id_lock(office_id: str, system: str, value: str) -> str:
+    """The advisory lock's name that holds an office's external id during a sync or an import."""
+    return f"external-id:{office_id}:{system}:{value}"
 
 
 async def holder_of_organisation_number(
@@ -299,7 +304,7 @@ async def holder_of_organisation_number(
         customers.c.organisation_number_compact == compact,
         customers.c.id != other_than,
     )
-    found = await _fetch(session, query.limit(1))
+    found = await fetch(session, query.limit(1))
     return found[0] if found else None
 
 

@@ -1,5 +1,9 @@
 """The customer import's row applier: each row upserted by customer number or external id under the same
-rules as the API, in its own savepoint, so a refused row leaves the rest of its batch applied.
+rules as the API; a refused row leaves the rest of its batch applied.
+
+Every row is read first. The batch path (`customer.imports.batch`) then creates the new customers and
+recognises the unchanged rows of the whole batch in a few statements; the rows it leaves (updates,
+refusals, rows whose order matters) are applied here one by one, each in its own savepoint.
 
 A row is read into the body the back-office sync takes (`CustomerSync`: every schema rule), then created
 or brought to its values by the same use cases (every domain rule, its history and one event per changed
@@ -21,6 +25,7 @@ from customer.domain import customer as rules
 from customer.domain.commands import CreateCustomer, CustomerDetails
 from customer.domain.customer import Customer
 from customer.imports import columns
+from customer.imports.batch import ReadRow, apply_batch
 from customer.service import customers as use_cases
 from customer.service.recording import record_change
 from domainkit import NOT_SENT, DomainError, InvalidField
@@ -52,19 +57,32 @@ class CustomerRows:
             refusal = [RowFailure(None, "your role does not allow creating and editing customers")]
             return [RowResult(row.number, "failed", refusal) for row in rows]
         category_ids = await import_lookup.category_ids_by_name(uow.session, user.office_id)
-        results = []
+        results: dict[int, RowResult] = {}
+        readable: list[ReadRow] = []
         for row in rows:
             try:
                 details, active = _read(row, category_ids)
-                async with uow.step():
-                    outcome = await self._upsert(uow, user, details, active, dry_run=job.dry_run)
             except _Refused as refused:
-                results.append(RowResult(row.number, "failed", refused.failures))
-            except DomainError as exc:
-                results.append(RowResult(row.number, "failed", _failures_of(exc)))
+                results[row.number] = RowResult(row.number, "failed", refused.failures)
             else:
-                results.append(RowResult(row.number, outcome))
-        return results
+                readable.append(ReadRow(row.number, details, active))
+        decided, left = await apply_batch(uow, user, readable, dry_run=job.dry_run)
+        for number, outcome in decided.items():
+            results[number] = RowResult(number, outcome)
+        for read in left:
+            results[read.number] = await self._apply_one(uow, user, read, dry_run=job.dry_run)
+        return [results[row.number] for row in rows]
+
+    async def _apply_one(
+        self, uow: UnitOfWork, user: OfficeUser, read: ReadRow, *, dry_run: bool
+    ) -> RowResult:
+        """The per-row path: the row in a savepoint of its own, through the API's use cases."""
+        try:
+            async with uow.step():
+                outcome = await self._upsert(uow, user, read.details, read.active, dry_run=dry_run)
+        except DomainError as exc:
+            return RowResult(read.number, "failed", _failures_of(exc))
+        return RowResult(read.number, outcome)
 
     async def _upsert(
         self,

@@ -4,17 +4,21 @@ Numbers are normalised (the display form is kept, the compact form stored for co
 organisation numbers are checked against the office's mandatory and unique settings, categories must be
 active categories of the office, custom-field values must fit their definitions, and external ids must
 not be another customer's.
+
+What the rules read from the database they ask a `Lookups`: `DatabaseLookups` reads each answer when
+asked (one statement each, with the locks the rule needs); the import's batch path answers from what it
+read for a whole batch at once (`customer.imports.batch`), so both paths run this one set of rules.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
 from customer.adapters import category_repository, custom_field_repository, repository
 from customer.domain.commands import CustomerDetails
-from customer.domain.custom_fields import validate_values
+from customer.domain.custom_fields import FieldDefinition, validate_values
 from customer.domain.customer import Customer, TaxId
 from customer.domain.settings import (
     OfficeSettings,
@@ -28,12 +32,75 @@ from servicekit.local_copies import LocalCopies
 from servicekit.unit_of_work import UnitOfWork
 
 
+class Lookups(Protocol):
+    """What the office's rules read from the database."""
+
+    async def organisation_number_holder(
+        self, office_id: str, compact: str, other_than: uuid.UUID
+    ) -> Customer | None:
+        """Another customer of the office with this normalised organisation number; the number stays
+        held (locked) to the end of the transaction, so two changes bringing it take turns."""
+        ...
+
+    async def unknown_or_inactive_categories(
+        self, office_id: str, category_ids: Sequence[uuid.UUID]
+    ) -> list[uuid.UUID]:
+        """The ids that are not an active category of the office (the active ones share-locked)."""
+        ...
+
+    async def custom_field_definitions(self, office_id: str) -> dict[str, FieldDefinition]:
+        """The office's custom-field definitions by key (share-locked)."""
+        ...
+
+    async def external_id_holder(self, office_id: str, system: str, value: str) -> Customer | None:
+        """The customer of the office with this external id."""
+        ...
+
+
+class DatabaseLookups:
+    """Each answer read when asked: the API's use cases and the import's per-row path."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+
+    async def organisation_number_holder(
+        self, office_id: str, compact: str, other_than: uuid.UUID
+    ) -> Customer | None:
+        # Two creates with the same number at once must not both pass the check: serialise them.
+        await hold_lock(self.uow.session, organisation_number_lock(office_id, compact))
+        return await repository.holder_of_organisation_number(
+            self.uow.session, office_id, compact, other_than
+        )
+
+    async def unknown_or_inactive_categories(
+        self, office_id: str, category_ids: Sequence[uuid.UUID]
+    ) -> list[uuid.UUID]:
+        return await category_repository.unknown_or_inactive(self.uow.session, office_id, category_ids)
+
+    async def custom_field_definitions(self, office_id: str) -> dict[str, FieldDefinition]:
+        return await custom_field_repository.definitions(self.uow.session, office_id)
+
+    async def external_id_holder(self, office_id: str, system: str, value: str) -> Customer | None:
+        return await repository.get_by_external_id(self.uow.session, office_id, system, value)
+
+
+def organisation_number_lock(office_id: str, compact: str) -> str:
+    """The advisory lock's name that holds an office's organisation number during a change."""
+    return f"orgnr:{office_id}:{compact}"
+
+
 async def checked_values(
-    uow: UnitOfWork, settings: OfficeSettings, before: Customer | None, details: CustomerDetails
+    uow: UnitOfWork,
+    settings: OfficeSettings,
+    before: Customer | None,
+    details: CustomerDetails,
+    lookups: Lookups | None = None,
 ) -> dict[str, Any]:
     """The fields sent, except the customer number and the addresses (the use cases handle those), made
     ready for the domain: normalised (with the compact forms of the numbers beside them), merged where
-    they are maps, and checked against the office's rules. `before` is None for a create."""
+    they are maps, and checked against the office's rules. `before` is None for a create. The database
+    is read through `lookups` (by default each answer when asked)."""
+    reads = lookups if lookups is not None else DatabaseLookups(uow)
     values = {
         name: value
         for name, value in sent_fields(details).items()
@@ -62,21 +129,21 @@ async def checked_values(
 
     touches_organisation_number = before is None or "organisation_number" in values or "type" in values
     if touches_organisation_number:
-        await _check_organisation_number(uow, settings, before, values, customer_type)
+        await _check_organisation_number(reads, settings, before, values, customer_type)
     if "category_ids" in values:
-        await _check_categories(uow, settings.office_id, before, values["category_ids"])
+        await _check_categories(reads, settings.office_id, before, values["category_ids"])
     if "custom_fields" in values or before is None:  # a create must bring the office's required fields
         given = values.get("custom_fields") or {}
-        values["custom_fields"] = await _checked_custom_fields(uow, settings.office_id, before, given)
+        values["custom_fields"] = await _checked_custom_fields(reads, settings.office_id, before, given)
     if "external_ids" in values:
         values["external_ids"] = await _checked_external_ids(
-            uow, settings.office_id, before, values["external_ids"]
+            reads, settings.office_id, before, values["external_ids"]
         )
     return values
 
 
 async def _check_organisation_number(
-    uow: UnitOfWork,
+    reads: Lookups,
     settings: OfficeSettings,
     before: Customer | None,
     values: dict[str, Any],
@@ -89,10 +156,8 @@ async def _check_organisation_number(
         raise InvalidField("organisation_number", "is required for companies in this office")
     if not compact or not organisation_number_must_be_unique(settings):
         return
-    # Two creates with the same number at once must not both pass the check: serialise them.
-    await hold_lock(uow.session, f"orgnr:{settings.office_id}:{compact}")
     own_id = before.id if before else uuid.UUID(int=0)
-    holder = await repository.holder_of_organisation_number(uow.session, settings.office_id, compact, own_id)
+    holder = await reads.organisation_number_holder(settings.office_id, compact, own_id)
     if holder is not None:
         raise Conflict(
             f"Organisation number {values.get('organisation_number') or compact} already belongs to "
@@ -103,11 +168,11 @@ async def _check_organisation_number(
 
 
 async def _check_categories(
-    uow: UnitOfWork, office_id: str, before: Customer | None, category_ids: tuple[uuid.UUID, ...]
+    reads: Lookups, office_id: str, before: Customer | None, category_ids: tuple[uuid.UUID, ...]
 ) -> None:
     # A category deactivated later stays on the customers that have it; only new assignments must be active.
     added = [c for c in category_ids if not before or c not in before.category_ids]
-    refused = await category_repository.unknown_or_inactive(uow.session, office_id, added)
+    refused = await reads.unknown_or_inactive_categories(office_id, added)
     if refused:
         position = category_ids.index(refused[0])
         raise InvalidField(
@@ -116,9 +181,9 @@ async def _check_categories(
 
 
 async def _checked_custom_fields(
-    uow: UnitOfWork, office_id: str, before: Customer | None, given: dict[str, Any]
+    reads: Lookups, office_id: str, before: Customer | None, given: dict[str, Any]
 ) -> dict[str, Any]:
-    definitions = await custom_field_repository.definitions(uow.session, office_id)
+    definitions = await reads.custom_field_definitions(office_id)
     validated = validate_values(definitions, given, creating=before is None)
     # An update changes the keys it names (null clears one); the others stay.
     merged = {**(before.custom_fields if before else {}), **validated}
@@ -126,14 +191,14 @@ async def _checked_custom_fields(
 
 
 async def _checked_external_ids(
-    uow: UnitOfWork, office_id: str, before: Customer | None, given: dict[str, str | None]
+    reads: Lookups, office_id: str, before: Customer | None, given: dict[str, str | None]
 ) -> dict[str, str]:
     merged = {**(before.external_ids if before else {}), **given}
     result = {system: value for system, value in merged.items() if value is not None}
     for system, value in result.items():
         if before is not None and before.external_ids.get(system) == value:
             continue  # already this customer's: nothing to check
-        holder = await repository.get_by_external_id(uow.session, office_id, system, value)
+        holder = await reads.external_id_holder(office_id, system, value)
         if holder is not None and (before is None or holder.id != before.id):
             raise Conflict(
                 f"The {system} id {value} already belongs to {holder.name} ({holder.customer_number}).",

@@ -92,7 +92,7 @@ async def create_customer(
         office_id=settings.office_id, customer_number=number, created_by=user.subject, now=_now(), **values
     )
     if details.addresses is not NOT_SENT:
-        customer = replace(customer, addresses=_address_set(details.addresses, ()))
+        customer = replace(customer, addresses=address_set(details.addresses, ()))
         await check_address_contacts(uow, copies, user.office_id, None, customer)
     await repository.add(uow.session, customer)
     await record_change(uow, None, customer, CustomerCreated)
@@ -135,7 +135,7 @@ async def _claim_number(
         )
 
 
-def _address_set(sent: tuple[AddressDetails, ...], current: Addresses) -> Addresses:
+def address_set(sent: tuple[AddressDetails, ...], current: Addresses) -> Addresses:
     """The addresses sent, as the customer's whole set. Each keeps the id of the address at its position,
     so sending the same set again changes nothing; the headquarters rule holds as for single adds."""
     result: Addresses = ()
@@ -171,7 +171,7 @@ async def _apply(
     if isinstance(details.customer_number, str):
         values["customer_number"] = details.customer_number
     if details.addresses is not NOT_SENT:
-        values["addresses"] = _address_set(details.addresses, customer.addresses)
+        values["addresses"] = address_set(details.addresses, customer.addresses)
     updated, changed = rules.apply_changes(
         customer, values, changed_by=user.subject, now=_now(), allowed=rules.CHANGEABLE_FIELDS
     )
