@@ -27,8 +27,10 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from results_file import machine, write_results
+from topology import remove_topology
 
 from servicekit.auth import issue_token
+from servicekit.bus import Topology
 from servicekit.settings import JwtSettings
 from servicekit.testing.databases import create_database, drop_database, with_database
 from servicekit.testing.infrastructure import local_infrastructure
@@ -138,10 +140,11 @@ def _peak_rss_mib(pid: int | None) -> float | None:
 
 async def import_through_the_job(infra: Any, database: str, path: Path, batch_size: int) -> dict[str, Any]:
     port = free_port()
+    topology = Topology(exchange=f"bench.{uuid.uuid4().hex[:8]}")
     env = {
         "DATABASE_URL": with_database(infra.pg_admin_url, database, driver="asyncpg") + "?ssl=disable",
         "AMQP_URL": infra.amqp_url,
-        "BUS_EXCHANGE": f"bench.{uuid.uuid4().hex[:8]}",
+        "BUS_EXCHANGE": topology.exchange,
         "MIGRATE_ON_START": "true",
         "ENVIRONMENT": "test",
         "LOG_LEVEL": "WARNING",
@@ -149,23 +152,29 @@ async def import_through_the_job(infra: Any, database: str, path: Path, batch_si
     }
     token = issue_token(JwtSettings(), subject="bench", office_id="bench-office", roles=["manager"])
     log = Path(tempfile.gettempdir()) / "bench-import-customer-service.log"
-    with running_service(["customer-service", "serve"], env, port, log) as base_url:
-        pid = _service_pid(port)
-        rss_before = _peak_rss_mib(pid)
-        async with httpx.AsyncClient(
-            base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=300
-        ) as client:
-            started = time.perf_counter()
-            with path.open("rb") as file:
-                response = await client.post("/v1/imports", files={"file": (path.name, file)})
-            response.raise_for_status()
-            job = response.json()
-            uploaded = time.perf_counter() - started
-            while job["status"] not in ("done", "failed"):
-                await asyncio.sleep(0.5)
-                job = (await client.get(f"/v1/imports/{job['id']}")).json()
-            elapsed = time.perf_counter() - started
-        rss_after = _peak_rss_mib(pid)
+    try:
+        with running_service(["customer-service", "serve"], env, port, log) as base_url:
+            return await _time_the_job(base_url, token, path, _service_pid(port))
+    finally:
+        await remove_topology(infra.amqp_url, topology)
+
+
+async def _time_the_job(base_url: str, token: str, path: Path, pid: int | None) -> dict[str, Any]:
+    rss_before = _peak_rss_mib(pid)
+    async with httpx.AsyncClient(
+        base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=300
+    ) as client:
+        started = time.perf_counter()
+        with path.open("rb") as file:
+            response = await client.post("/v1/imports", files={"file": (path.name, file)})
+        response.raise_for_status()
+        job = response.json()
+        uploaded = time.perf_counter() - started
+        while job["status"] not in ("done", "failed"):
+            await asyncio.sleep(0.5)
+            job = (await client.get(f"/v1/imports/{job['id']}")).json()
+        elapsed = time.perf_counter() - started
+    rss_after = _peak_rss_mib(pid)
     return {
         "job": job,
         "upload_s": uploaded,

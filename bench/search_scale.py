@@ -52,13 +52,14 @@ from results_file import machine, write_results
 from search_data import NUMBER_BASE, OFFICE, Row
 from search_load import COLUMNS, load, loaded, row_from_record
 from search_queries import Query, query_mix
+from topology import remove_topology
 
 from search.adapters.opensearch import SearchIndex
 from search.config import Settings
 from search.service.queries import Filters
 from search.service.searching import search_customers
 from servicekit.auth import issue_token
-from servicekit.bus import Bus, Topology, delete_topology
+from servicekit.bus import Topology
 from servicekit.settings import JwtSettings
 from servicekit.testing.databases import create_database, drop_database, with_database
 from servicekit.testing.infrastructure import Infrastructure, local_infrastructure
@@ -194,17 +195,6 @@ def sql_search(pool: asyncpg.Pool) -> Search:
         return [record["id"] for record in await pool.fetch(TRGM_SQL, OFFICE, like_pattern(text), text)]
 
     return search
-
-
-async def remove_topology(amqp_url: str, topology: Topology) -> None:
-    """The services declared every subscriber's queues on the benchmark's exchange: remove them all, or
-    they pile up in the broker run after run."""
-    bus = Bus(amqp_url, topology)
-    try:
-        async with (await bus.connection()).channel() as channel:
-            await delete_topology(channel, topology)
-    finally:
-        await bus.close()
 
 
 def token(office_id: str) -> str:
