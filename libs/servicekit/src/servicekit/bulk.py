@@ -7,7 +7,9 @@ the session's driver connection, and only inside its transaction (before the fir
 it, the array form runs instead, through SQLAlchemy, which begins it). Values are stored as an
 executemany of the table's insert stores them: JSON columns are serialised with `json.dumps` (None as JSON
 null unless the column's type says `none_as_null`). A constraint violation is raised as SQLAlchemy's
-`IntegrityError` either way.
+`IntegrityError` either way. COPY only from `COPY_FROM_ROWS` rows: it takes more exchanges with the server
+than one statement (asyncpg first looks up the columns' types, then starts, sends and ends the copy), which
+pays off for an import batch's thousands of rows but not for the dozen history lines of one create.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from sqlalchemy.sql.elements import TextClause
 _DIALECT = postgresql.dialect()  # type: ignore[no-untyped-call]
 _statements: dict[tuple[str, tuple[str, ...]], TextClause] = {}
 
+COPY_FROM_ROWS = 100
+
 
 async def insert_many(session: AsyncConnection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert the rows (all with the same keys, each a column of `table`) in one statement."""
@@ -34,7 +38,7 @@ async def insert_many(session: AsyncConnection, table: Table, rows: Sequence[Map
     names = tuple(rows[0])
     columns = [_values(table, name, rows) for name in names]
     driver = (await session.get_raw_connection()).driver_connection
-    if driver is not None and driver.is_in_transaction():
+    if len(rows) >= COPY_FROM_ROWS and driver is not None and driver.is_in_transaction():
         try:
             await driver.copy_records_to_table(
                 table.name, records=list(zip(*columns, strict=True)), columns=names, schema_name=table.schema

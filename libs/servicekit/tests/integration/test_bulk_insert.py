@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import IntegrityError
 
+from servicekit import bulk
 from servicekit.bulk import insert_many
 from servicekit.db import create_engine
 
@@ -69,7 +70,13 @@ async def engine(publisher_database):
     await engine.dispose()
 
 
-async def test_insert_many_stores_what_executemany_stores(engine):
+@pytest.fixture
+def copy_always(monkeypatch):
+    """COPY however few the rows (these tests insert four), so both forms are tested."""
+    monkeypatch.setattr(bulk, "COPY_FROM_ROWS", 1)
+
+
+async def test_insert_many_stores_what_executemany_stores(engine, copy_always):
     async with engine.connect() as connection:
         await connection.begin()
         await insert_many(connection, things, _rows())  # the first statement: the array form
@@ -96,7 +103,7 @@ async def test_insert_many_stores_what_executemany_stores(engine):
 
 
 @pytest.mark.parametrize("inside", [False, True])
-async def test_a_violated_constraint_is_an_integrity_error(engine, inside):
+async def test_a_violated_constraint_is_an_integrity_error(engine, inside, copy_always):
     rows = _rows()
     async with engine.connect() as connection:
         await connection.begin()
