@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -16,12 +16,12 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from contact_api_helpers import create_contact, create_customer
-from contracts.contact import ContactState
+from contracts.contact import ContactCreated, ContactState
 from contracts.customer import CustomerCreated, CustomerState, CustomerUpdated
 from search.adapters import repository
 from search.domain.document import customer_document
 from search.service import rebuild
-from search_api_helpers import auth, customer_state, event
+from search_api_helpers import auth, contact_state, customer_state, event
 from servicekit.auth import issue_service_token
 from servicekit.testing.consumers import eventually
 from servicekit.testing.messages import publish
@@ -212,6 +212,49 @@ async def test_an_older_bulk_state_never_overwrites_a_newer_event(
     assert indexed[str(customer_id)]["version"] == 3
     metrics = (await api.get("/metrics")).text
     assert 'search_rebuild_progress{service="search"} 1.0' in metrics
+    await api.app.state.owner_client.aclose()
+
+
+async def test_a_rebuild_forgets_a_contact_whose_deletion_event_was_lost(
+    api, infra, topology, index, settings, office_id, make_token
+):
+    customer_id = uuid.uuid4()
+    customer = customer_state(office_id, customer_id, 1, name="Kystlys AS")
+    await publish(infra.amqp_url, topology, event(CustomerCreated(customer=customer), customer))
+    long_ago = datetime.now(UTC) - timedelta(hours=2)
+    kept, lost, just_made = (
+        contact_state(office_id, uuid.uuid4(), customer_id, 1, first_name=name, updated_at=long_ago)
+        for name in ("Kari", "Borte", "Ny")
+    )
+    just_made = just_made.model_copy(update={"updated_at": datetime.now(UTC)})
+    for contact in (kept, lost, just_made):
+        await publish(infra.amqp_url, topology, event(ContactCreated(contact=contact), contact))
+
+    async def all_three_indexed() -> bool:
+        document = (await _indexed_documents(index)).get(str(customer_id))
+        return document is not None and len(document["contacts"]) == 3
+
+    await eventually(all_three_indexed)
+    # The owner no longer has `lost` (its deletion event never came) and its read did not yet see
+    # `just_made` (a create still committing when it read, whose event reached us first).
+    owners = StaleOwners([customer], [kept])
+    api.app.state.owner_client = httpx.AsyncClient(
+        mounts={
+            settings.customer_service_url: httpx.ASGITransport(app=owners.app),
+            settings.contact_service_url: httpx.ASGITransport(app=owners.app),
+        }
+    )
+    admin = make_token("office_admin")
+    assert (await api.post("/v1/search/rebuild", headers=auth(admin))).status_code == 202
+
+    async def done() -> bool:
+        return (await api.get("/v1/search/rebuild", headers=auth(admin))).json()["state"] == "done"
+
+    await eventually(done, within=15)
+    contacts = (await _indexed_documents(index))[str(customer_id)]["contacts"]
+    assert sorted(contact["name"] for contact in contacts) == sorted(
+        f"{c.first_name} {c.last_name}" for c in (kept, just_made)
+    )
     await api.app.state.owner_client.aclose()
 
 

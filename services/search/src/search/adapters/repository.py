@@ -1,13 +1,15 @@
 """Reads and writes of the search service's tables (`search.adapters.tables`).
 
 Every write is an upsert guarded by the version: a row changes only when the event is newer than what
-the row holds, so a stale or repeated event is a no-op whatever order events arrive in.
+the row holds, so a stale or repeated event is a no-op whatever order events arrive in. The one other
+write is a rebuild's: it marks deleted the contacts the owner no longer has (`forget_missing_contacts`).
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -52,6 +54,33 @@ async def keep_contact(session: Connection, state: dict[str, Any], *, version: i
             "state": state,
         },
     )
+
+
+async def forget_missing_contacts(
+    session: Connection,
+    *,
+    after: uuid.UUID | None,
+    through: uuid.UUID | None,
+    present: Iterable[uuid.UUID],
+    changed_before: datetime,
+) -> None:
+    """Mark deleted the kept contacts with an id in (after, through] (unbounded where None) that are not
+    `present` and were last changed before `changed_before`. The version stays: a newer event of one
+    that does exist after all brings it back."""
+    query = (
+        sa.update(contacts)
+        .where(
+            ~contacts.c.deleted,
+            contacts.c.id.not_in(list(present)),
+            sa.cast(contacts.c.state["updated_at"].astext, sa.DateTime(timezone=True)) < changed_before,
+        )
+        .values(deleted=True)
+    )
+    if after is not None:
+        query = query.where(contacts.c.id > after)
+    if through is not None:
+        query = query.where(contacts.c.id <= through)
+    await session.execute(query)
 
 
 async def keep_category(session: Connection, state: dict[str, Any], *, version: int, deleted: bool) -> None:

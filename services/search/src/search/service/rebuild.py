@@ -12,6 +12,11 @@ How no event is lost across the swap:
    and each page of customers' documents is built from the kept states with their rows locked and written
    to the new index only, with the same external versions. A batch and a page touching one customer are
    thus serialised by the row lock, and the later one writes the later state.
+   A kept contact that the contact read does not return, although its id lies in the range a page
+   covered (pages are in id order), was deleted at the source and its event lost: it is marked deleted,
+   so the new index holds exactly the source's contacts. Unless it changed less than `IN_FLIGHT` before
+   the page was read: it may be a create whose transaction had not committed yet when the owner read
+   (its event then reached us before the page did), and a later rebuild settles it.
 3. Swapping: with the gate held exclusively again (no batch in flight), the alias moves from the old index
    to the new one and the row forgets the new index; then the old index is deleted.
 
@@ -24,9 +29,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -43,10 +48,24 @@ from servicekit.auth import issue_service_token
 log = logging.getLogger(__name__)
 
 PAGE = 500
+IN_FLIGHT = timedelta(minutes=1)
+"""Longer than any owner's transaction lasts (requests time out well before)."""
 PROGRESS = Gauge(
     "search_rebuild_progress", "Share of documents a running rebuild has written (0..1)", ["service"]
 )
 WRITTEN = Gauge("search_rebuild_documents_written", "Documents the current rebuild has written", ["service"])
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of an owner's bulk read: the ids in (after, next_after], all of them when next_after is
+    None (the last page)."""
+
+    items: list[dict[str, Any]]
+    after: str | None
+    next_after: str | None
+    read_at: datetime
+    """When we asked for it (before the owner read it)."""
 
 
 class RebuildRunning(Exception):
@@ -199,10 +218,11 @@ class Rebuild:
             )
         PROGRESS.labels(self.service).set(1.0 if state == "done" else 0.0)
 
-    async def _pages(self, base_url: str, kind: str) -> AsyncIterator[list[dict[str, Any]]]:
+    async def _pages(self, base_url: str, kind: str) -> AsyncIterator[Page]:
         token = issue_service_token(self.settings, self.service)
         after: str | None = None
         while True:
+            read_at = datetime.now(UTC)
             params: dict[str, Any] = {"limit": PAGE}
             if after is not None:
                 params["after"] = after
@@ -217,12 +237,14 @@ class Rebuild:
             if response.status_code != 200:
                 raise SourceUnavailable(f"the {kind} bulk read at {base_url} answered {response.status_code}")
             body = response.json()
-            yield body["items"]
+            yield Page(body["items"], after, body["next_after"], read_at)
             after = body["next_after"]
             if after is None:
                 return
 
-    async def _in_transaction(self, step: Any, page: list[dict[str, Any]]) -> None:
+    async def _in_transaction(
+        self, step: Callable[[AsyncConnection, Page], Awaitable[None]], page: Page
+    ) -> None:
         # A live batch upserting the same rows in another order may deadlock with a page: try it again.
         for attempt in range(5):
             try:
@@ -234,16 +256,21 @@ class Rebuild:
                     raise
                 await asyncio.sleep(0.05 * (attempt + 1))
 
-    async def _keep_contacts(self, connection: AsyncConnection, page: list[dict[str, Any]]) -> None:
-        for state in page:
+    async def _keep_contacts(self, connection: AsyncConnection, page: Page) -> None:
+        for state in page.items:
             await repository.keep_contact(connection, state, version=state["version"], deleted=False)
+        await repository.forget_missing_contacts(
+            connection,
+            after=uuid.UUID(page.after) if page.after else None,
+            through=uuid.UUID(page.next_after) if page.next_after else None,
+            present=[uuid.UUID(state["id"]) for state in page.items],
+            changed_before=page.read_at - IN_FLIGHT,
+        )
 
-    async def _keep_and_index_customers(
-        self, connection: AsyncConnection, page: list[dict[str, Any]]
-    ) -> None:
-        for state in page:
+    async def _keep_and_index_customers(self, connection: AsyncConnection, page: Page) -> None:
+        for state in page.items:
             await repository.keep_customer(connection, state, version=state["version"], deleted=False)
-        ids = [uuid.UUID(state["id"]) for state in page]
+        ids = [uuid.UUID(state["id"]) for state in page.items]
         actions = await document_actions(connection, self.target, ids)
         if actions:
             results = await self.index.bulk(actions)
