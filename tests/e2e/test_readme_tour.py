@@ -56,9 +56,13 @@ async def test_the_quick_tour_works_as_written_and_ends_at_a_portal_login(
 ):
     blocks = [as_here(block, platform, tmp_path / "mail") for block in tour_blocks()]
     waits = {
-        # A reader takes longer than the search index's refresh between creating and searching.
-        3: f'until curl -s "{platform["search"]}/v1/search/customers?q=oestboe" -H "Authorization: Bearer '
-        '$TOKEN" | grep -q "$CUSTOMER_ID"; do sleep 0.3; done\n',
+        # A reader takes longer than the search index's refresh between creating and searching: until
+        # the customer's own event and its contact's (another service's, on its own way) are indexed.
+        3: "".join(
+            f'until curl -s "{platform["search"]}/v1/search/customers?q={q}" -H "Authorization: Bearer '
+            '$TOKEN" | grep -q "$CUSTOMER_ID"; do sleep 0.3; done\n'
+            for q in ("oestboe", "0047%2041234567")
+        ),
     }
     script = (
         "set -euo pipefail\n"
