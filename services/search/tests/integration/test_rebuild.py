@@ -183,6 +183,22 @@ class StaleOwners:
             return JSONResponse({"items": items, "next_after": None})
 
 
+async def _rebuild_from(api, settings, owners: StaleOwners, admin: str) -> None:
+    """Rebuild the index from these owners' bulk reads, as an office admin, and wait until it is done."""
+    api.app.state.owner_client = httpx.AsyncClient(
+        mounts={
+            settings.customer_service_url: httpx.ASGITransport(app=owners.app),
+            settings.contact_service_url: httpx.ASGITransport(app=owners.app),
+        }
+    )
+    assert (await api.post("/v1/search/rebuild", headers=auth(admin))).status_code == 202
+
+    async def done() -> bool:
+        return (await api.get("/v1/search/rebuild", headers=auth(admin))).json()["state"] == "done"
+
+    await eventually(done, within=15)
+
+
 async def test_an_older_bulk_state_never_overwrites_a_newer_event(
     api, infra, topology, index, settings, office_id, make_token
 ):
@@ -193,20 +209,7 @@ async def test_an_older_bulk_state_never_overwrites_a_newer_event(
     )
     await eventually(lambda: _wait_for(index, {str(customer_id)}))
     older = customer_state(office_id, customer_id, 2, name="Gamle Nordlys AS")
-    owners = StaleOwners([older], [])
-    api.app.state.owner_client = httpx.AsyncClient(
-        mounts={
-            settings.customer_service_url: httpx.ASGITransport(app=owners.app),
-            settings.contact_service_url: httpx.ASGITransport(app=owners.app),
-        }
-    )
-    admin = make_token("office_admin")
-    assert (await api.post("/v1/search/rebuild", headers=auth(admin))).status_code == 202
-
-    async def done() -> bool:
-        return (await api.get("/v1/search/rebuild", headers=auth(admin))).json()["state"] == "done"
-
-    await eventually(done, within=15)
+    await _rebuild_from(api, settings, StaleOwners([older], []), make_token("office_admin"))
     indexed = await _indexed_documents(index)
     assert indexed[str(customer_id)]["name"] == "Ny Nordlys AS"
     assert indexed[str(customer_id)]["version"] == 3
@@ -237,20 +240,7 @@ async def test_a_rebuild_forgets_a_contact_whose_deletion_event_was_lost(
     await eventually(all_three_indexed)
     # The owner no longer has `lost` (its deletion event never came) and its read did not yet see
     # `just_made` (a create still committing when it read, whose event reached us first).
-    owners = StaleOwners([customer], [kept])
-    api.app.state.owner_client = httpx.AsyncClient(
-        mounts={
-            settings.customer_service_url: httpx.ASGITransport(app=owners.app),
-            settings.contact_service_url: httpx.ASGITransport(app=owners.app),
-        }
-    )
-    admin = make_token("office_admin")
-    assert (await api.post("/v1/search/rebuild", headers=auth(admin))).status_code == 202
-
-    async def done() -> bool:
-        return (await api.get("/v1/search/rebuild", headers=auth(admin))).json()["state"] == "done"
-
-    await eventually(done, within=15)
+    await _rebuild_from(api, settings, StaleOwners([customer], [kept]), make_token("office_admin"))
     contacts = (await _indexed_documents(index))[str(customer_id)]["contacts"]
     assert sorted(contact["name"] for contact in contacts) == sorted(
         f"{c.first_name} {c.last_name}" for c in (kept, just_made)
