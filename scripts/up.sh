@@ -52,9 +52,12 @@ SERVICES="$(discover_services)"
 
 # --frozen: use uv.lock exactly as committed (never re-resolve). A second run is answered
 # from uv's cache, without network.
+# --compile-bytecode: every service process (two API workers and a background one each) would
+# otherwise compile its dependencies from source at start, about 2.5 s of CPU each; a worker still
+# importing under load answers uvicorn's health check late.
 sync_workspace() {
-  log "uv sync --all-packages --frozen"
-  (cd "$ROOT" && "${UV[@]}" sync --all-packages --frozen -q)
+  log "uv sync --all-packages --frozen --compile-bytecode"
+  (cd "$ROOT" && "${UV[@]}" sync --all-packages --frozen --compile-bytecode -q)
 }
 
 start_infra() {

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import subprocess
+import time
 import uuid
 from pathlib import Path
 
@@ -55,12 +57,29 @@ def test_the_background_process_killed_comes_back_and_events_keep_flowing(
     customer_service, topology, infra, office_id, database_name
 ):
     # With WORKERS=2 the relay runs in a process of its own beside the API workers; kill it hard.
-    background = _background_processes(database_name)
+    background = _spawned_processes(database_name, background=True)
     assert len(background) == 1, "one background process beside the API workers"
     os.kill(background[0], signal.SIGKILL)
 
     event, created = _create_and_watch(customer_service, topology, infra, office_id, "after-a-kill")
     assert event["aggregate_id"] == created["id"]
+
+
+def test_an_api_worker_slow_to_answer_the_health_check_is_not_killed(customer_service, database_name):
+    # A worker that leaves uvicorn's health check unanswered for longer than uvicorn's own 5 s (here
+    # stopped; in life, importing the service on a busy machine) is given WORKER_HEALTHCHECK_TIMEOUT_S.
+    # With uvicorn's 5 s, under load a new worker was killed before it had started, again and again.
+    workers = _spawned_processes(database_name, background=False)
+    assert len(workers) == 2, "two API workers"
+    os.kill(workers[0], signal.SIGSTOP)
+    try:
+        time.sleep(8)
+    finally:
+        with contextlib.suppress(ProcessLookupError):  # killed by the supervisor: the assert says so
+            os.kill(workers[0], signal.SIGCONT)
+    time.sleep(1)  # the supervisor checks every half second
+    assert sorted(_spawned_processes(database_name, background=False)) == sorted(workers)
+    assert httpx.get(f"{customer_service}/readyz").json()["status"] == "ready"
 
 
 def _create_and_watch(base_url: str, topology, infra, office_id: str, correlation: str) -> tuple[dict, dict]:
@@ -103,9 +122,11 @@ def _create_and_watch(base_url: str, topology, infra, office_id: str, correlatio
     return json.loads(output.strip().splitlines()[-1]), response.json()
 
 
-def _background_processes(database_name: str) -> list[int]:
-    """The processes multiprocessing spawned with BACKGROUND_WORK=true for this test's database (not its
-    resource tracker, which starts with the same environment)."""
+def _spawned_processes(database_name: str, *, background: bool) -> list[int]:
+    """The processes multiprocessing spawned for this test's database with BACKGROUND_WORK=true (the
+    background process) or false (the API workers); not its resource tracker, which has the same
+    environment."""
+    flag = b"BACKGROUND_WORK=" + (b"true" if background else b"false")
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -117,7 +138,7 @@ def _background_processes(database_name: str) -> list[int]:
             continue
         if (
             b"spawn_main" in command
-            and b"BACKGROUND_WORK=true" in environment
+            and flag in environment
             and any(
                 item.startswith(b"DATABASE_URL=") and database_name.encode() in item for item in environment
             )

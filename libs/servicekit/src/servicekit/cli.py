@@ -11,6 +11,11 @@ under load one worker takes most of them. The relay and the consumer in that wor
 wait behind every request in flight: at 200 creates/s a batch of events waited seconds between the
 claim and the publish, and search freshness went from under a second to five. In a process of their
 own they keep pace, and the API workers spend their cores on requests.
+
+Uvicorn's supervisor kills a worker that leaves its health check unanswered for 5 s, and a new worker
+answers only once it has imported the service. On a busy machine that took longer: the freshness
+benchmark saw one API worker killed and started again every 5-7 s for the whole run, the creates
+reaching 60/s instead of 200. `WORKER_HEALTHCHECK_TIMEOUT_S` (60 s) gives them the time.
 """
 
 from __future__ import annotations
@@ -73,6 +78,7 @@ def run_service(settings: ServiceSettings, *, app_factory: str, migrations: Path
             host=settings.host,
             port=settings.port,
             workers=settings.workers,
+            timeout_worker_healthcheck=settings.worker_healthcheck_timeout_s,
             forwarded_allow_ips=settings.forwarded_allow_ips,
             log_config=None,
             access_log=False,

@@ -47,6 +47,14 @@ class ServiceSettings(JwtSettings):
         description="Server processes; more than one uses more cores for the API. With more than one, the "
         "relay, the consumer and the other background work run in one process of their own.",
     )
+    worker_healthcheck_timeout_s: int = Field(
+        default=60,
+        ge=1,
+        description="With more than one worker: how long a worker may leave uvicorn's health check "
+        "unanswered before it is killed and started again. A new worker answers only once it has "
+        "imported the service; uvicorn's own 5 s killed workers still importing on a busy machine, "
+        "then each replacement, so under load one worker was always starting.",
+    )
     background_work: bool = Field(
         default=True,
         description="Run the relay, the consumer, housekeeping and the service's own workers in this "
