@@ -21,6 +21,7 @@ import asyncio
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -37,7 +38,8 @@ from servicekit.testing.processes import free_port, running_service
 
 CONCURRENCY = 32
 RAW_INSERTS = 20_000
-WRK_SCRIPT = Path(__file__).resolve().parent / "create_customer.lua"
+BENCH_FOLDER = Path(__file__).resolve().parent
+WRK_SCRIPT = BENCH_FOLDER / "create_customer.lua"
 
 
 @dataclass(frozen=True)
@@ -54,10 +56,20 @@ class WriteResult:
     service_cpu_ms_per_create: float
     refused_per_s: float
     """The stack's floor: bodies refused (422) before any database work, per second."""
+    bare_fastapi_per_s: float | None
+    """The framework's floor: `bench/bare_create.py` (body, token, 201; no database), per second."""
 
     @property
     def ratio(self) -> float:
         return self.api_creates_per_s / self.raw_inserts_per_s
+
+    @property
+    def ratio_bound(self) -> float | None:
+        """The highest ratio a create could reach if it cost only a bare FastAPI request plus one raw
+        insert transaction: on saturated cores their costs add, 1 / (1/bare + 1/raw), over raw."""
+        if self.bare_fastapi_per_s is None:
+            return None
+        return self.bare_fastapi_per_s / (self.bare_fastapi_per_s + self.raw_inserts_per_s)
 
 
 async def raw_inserts(dsn: str) -> float:
@@ -167,6 +179,31 @@ async def _httpx(base_url: str, token: str, seconds: int, *, refused: bool = Fal
     }
 
 
+async def _bare_fastapi(token: str, seconds: int, workers: int) -> float:
+    """Requests per second `bench/bare_create.py` answers under the same wrk load and workers."""
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "bare_create:app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port := free_port()),
+        "--workers",
+        str(workers),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
+    env = {"PYTHONPATH": str(BENCH_FOLDER)}
+    log = Path(tempfile.gettempdir()) / "bench-bare-fastapi.log"
+    with running_service(command, env, port, log) as base_url:
+        await asyncio.to_thread(_wrk, base_url, token, 3)
+        counts = await asyncio.to_thread(_wrk, base_url, token, seconds)
+    return counts["requests"] / (counts["duration_us"] / 1_000_000)
+
+
 async def measure_writes(
     pg_admin_url: str, amqp_url: str, seconds: int, workers: int, connection_options: str = ""
 ) -> WriteResult:
@@ -207,6 +244,7 @@ async def measure_writes(
                 floor = await asyncio.to_thread(_wrk, base_url, token, seconds, refused=True)
             else:
                 floor = await _httpx(base_url, token, seconds, refused=True)
+        bare = await _bare_fastapi(token, seconds, workers) if generator == "wrk" else None
         creates = counts["requests"]
         return WriteResult(
             workers=workers,
@@ -220,6 +258,7 @@ async def measure_writes(
             failed=counts["non2xx"] + counts["errors"],
             service_cpu_ms_per_create=cpu / creates * 1000,
             refused_per_s=floor["requests"] / (floor["duration_us"] / 1_000_000),
+            bare_fastapi_per_s=bare,
         )
     finally:
         await drop_database(pg_admin_url, name)
