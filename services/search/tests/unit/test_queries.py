@@ -61,3 +61,18 @@ def test_without_facets_nothing_is_aggregated_and_counting_stops_early():
     assert "aggs" in with_facets
     assert without["track_total_hits"] == TOTAL_COUNTED
     assert "aggs" not in without
+
+
+@pytest.mark.parametrize(
+    ("typed", "transliterated"),
+    [("Espoo", False), ("Ostbo", False), ("Sjöberg", True), ("Oestboe", True), ("Aalesund", True)],
+)
+def test_transliterated_fields_are_asked_only_for_a_text_that_may_spell_out_a_nordic_letter(
+    typed, transliterated
+):
+    # Without `aa`, `ae` or `oe` in its transliteration (`Sjöberg` has: `sjoeberg` finds `Sjoeberg`),
+    # the folded fields find everything the transliterated ones would;
+    # asking both walked a broad word's matches twice.
+    body = json.dumps(search_body(typed, "office-1", Filters(), sort="relevance", size=20, after=None))
+    assert ("translit" in body) is transliterated
+    assert '"name.prefix"' in body
