@@ -123,6 +123,7 @@ def build_runtime(
             bus=bus,
             prefetch=settings.consumer_prefetch,
             batch_size=settings.consumer_batch_size,
+            linger_s=settings.consumer_linger_s,
         )
     return runtime
 

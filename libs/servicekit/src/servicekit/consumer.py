@@ -12,7 +12,9 @@ one whose type no handler takes is acknowledged and dropped.
 Reason: the cost of consuming is round trips, not work. One event per transaction paid a BEGIN, an inbox
 insert, a COMMIT with its WAL flush, and an acknowledgement per event; a batch pays them once, and the
 savepoint of each event costs one round trip (opening one releases the previous). A batch never waits to
-fill, so a quiet queue sees no added latency, and a busy one gets large batches by itself.
+fill, so a quiet queue sees no added latency, and a busy one gets large batches by itself. A
+consumer whose batch costs far more than its events may wait a moment for more (``linger_s``): the
+search service waits 50 ms, so events trickling in at 100/s share one bulk request and transaction.
 
 What can go wrong, and what happens then:
 - the commit fails (database down, connection lost): nothing is forwarded or acknowledged; the channel
@@ -39,6 +41,7 @@ message; per batch costs are spread over the batch.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from collections import Counter
@@ -101,6 +104,7 @@ class EventConsumer:
         bus: Bus,
         prefetch: int = 200,
         batch_size: int = 50,
+        linger_s: float = 0.0,
     ) -> None:
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
@@ -114,6 +118,7 @@ class EventConsumer:
         self.topology = bus.topology
         self.prefetch = prefetch
         self.batch_size = batch_size
+        self.linger_s = linger_s
         self.actor = Actor(kind="service", id=service_name, name=f"{service_name} service")
 
     @property
@@ -162,6 +167,13 @@ class EventConsumer:
                     raise ConnectionError("connection to the broker lost") from None
         while len(batch) < self.batch_size and not arrived.empty():
             batch.append(arrived.get_nowait())
+        if self.linger_s > 0 and len(batch) < self.batch_size:
+            # Events trickling in: wait a moment for more, so one transaction (and one bulk request)
+            # carries several; a batch's fixed cost is most of a lone event's.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.linger_s):
+                    while len(batch) < self.batch_size:
+                        batch.append(await arrived.get())
         return batch
 
     async def _handle(

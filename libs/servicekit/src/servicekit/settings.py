@@ -83,6 +83,13 @@ class ServiceSettings(JwtSettings):
         ge=1,
         description="Most events applied in one transaction; a batch never waits to fill (servicekit.consumer).",
     )
+    consumer_linger_s: float = Field(
+        default=0.0,
+        ge=0,
+        le=1,
+        description="How long a batch that is not full waits for more events; 0: never (no added "
+        "latency). For a consumer whose batch costs much more than its events (one bulk request).",
+    )
     consumer_prefetch: int = Field(
         default=200, description="Messages the broker sends ahead; must exceed CONSUMER_BATCH_SIZE."
     )

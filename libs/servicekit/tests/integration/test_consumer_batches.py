@@ -331,3 +331,32 @@ async def test_a_batch_whose_dependency_is_down_comes_back_whole_without_countin
     assert applied_ids(rows) == ids(events)
     # No event failed alone into a retry queue: the whole batch came back and applied together.
     assert len({row.transaction_id for row in rows}) == 1
+
+
+async def test_with_a_linger_events_trickling_in_are_applied_as_one_batch(
+    infra, topology, consumer_sessions, office_id
+):
+    # Five events 50 ms apart: without a linger each would be a batch of its own (the consumer takes
+    # what has arrived and never waits), each paying a transaction and, in the search service, a bulk
+    # request; with a linger of a second the first waits for the others.
+    calls: list[list[str]] = []
+
+    class Recorder:
+        async def apply_batch(self, events: Sequence[EventEnvelope[Any]], uow: UnitOfWork) -> BatchOutcome:
+            calls.append([event.payload["note"] for event in events])
+            await uow.session.execute(insert(applied_events), [record_of("contact", e) for e in events])
+            return ALL_APPLIED
+
+    events = [pinged(office_id, f"e{n}") for n in range(5)]
+    async with running_consumer(
+        amqp_url=infra.amqp_url,
+        topology=topology,
+        session_factory=consumer_sessions,
+        handlers={Pinged.event_type: Recorder()},
+        linger_s=1.0,
+    ):
+        for event in events:
+            await publish(infra.amqp_url, topology, event)
+            await asyncio.sleep(0.05)
+        await eventually(lambda: rows_with(consumer_sessions, office_id, 5))
+    assert calls == [[event["payload"]["note"] for event in events]]

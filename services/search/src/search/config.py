@@ -25,6 +25,13 @@ class Settings(ServiceSettings):
     )
     search_replicas: int = Field(default=0, ge=0, description="0 on one node; 1 or more on a cluster.")
     search_refresh_interval: str = Field(default="1s", pattern=r"^(-1|\d+(ms|s|m))$")
+    consumer_linger_s: float = Field(
+        default=0.05,
+        ge=0,
+        le=1,
+        description="A batch waits up to this long for more events: one bulk request and one transaction "
+        "then carry several (freshness benchmark: 81-87 -> 103-106 creates/s with p95 freshness 1.24-1.31 s).",
+    )
     search_warmup_queries: int = Field(
         default=36, ge=0, description="Queries run at start-up before /readyz says ready."
     )

@@ -127,6 +127,7 @@ async def running_consumer(
     patterns: tuple[str, ...] = ("customer.*",),
     prefetch: int = 200,
     batch_size: int = 50,
+    linger_s: float = 0.0,
 ) -> AsyncIterator[EventConsumer]:
     bus = Bus(amqp_url, topology)
     consumer = EventConsumer(
@@ -137,6 +138,7 @@ async def running_consumer(
         bus=bus,
         prefetch=prefetch,
         batch_size=batch_size,
+        linger_s=linger_s,
     )
     task = asyncio.create_task(consumer.run())
     try:
