@@ -57,19 +57,23 @@ def test_the_background_process_killed_comes_back_and_events_keep_flowing(
     customer_service, topology, infra, office_id, database_name
 ):
     # With WORKERS=2 the relay runs in a process of its own beside the API workers; kill it hard.
-    background = _spawned_processes(database_name, background=True)
+    background, workers = _processes_once_started(database_name)
     assert len(background) == 1, "one background process beside the API workers"
     os.kill(background[0], signal.SIGKILL)
 
     event, created = _create_and_watch(customer_service, topology, infra, office_id, "after-a-kill")
     assert event["aggregate_id"] == created["id"]
+    # The new one is the only background process, still told apart from the same two API workers.
+    [restarted], workers_now = _processes_once_started(database_name)
+    assert restarted != background[0]
+    assert sorted(workers_now) == sorted(workers)
 
 
 def test_an_api_worker_slow_to_answer_the_health_check_is_not_killed(customer_service, database_name):
     # A worker that leaves uvicorn's health check unanswered for longer than uvicorn's own 5 s (here
     # stopped; in life, importing the service on a busy machine) is given WORKER_HEALTHCHECK_TIMEOUT_S.
     # With uvicorn's 5 s, under load a new worker was killed before it had started, again and again.
-    workers = _spawned_processes(database_name, background=False)
+    _, workers = _processes_once_started(database_name)
     assert len(workers) == 2, "two API workers"
     os.kill(workers[0], signal.SIGSTOP)
     try:
@@ -78,7 +82,7 @@ def test_an_api_worker_slow_to_answer_the_health_check_is_not_killed(customer_se
         with contextlib.suppress(ProcessLookupError):  # killed by the supervisor: the assert says so
             os.kill(workers[0], signal.SIGCONT)
     time.sleep(1)  # the supervisor checks every half second
-    assert sorted(_spawned_processes(database_name, background=False)) == sorted(workers)
+    assert sorted(_processes_once_started(database_name)[1]) == sorted(workers)
     assert httpx.get(f"{customer_service}/readyz").json()["status"] == "ready"
 
 
@@ -122,29 +126,41 @@ def _create_and_watch(base_url: str, topology, infra, office_id: str, correlatio
     return json.loads(output.strip().splitlines()[-1]), response.json()
 
 
+def _processes_once_started(database_name: str, within: float = 30) -> tuple[list[int], list[int]]:
+    """The background process and the API workers, once the background process has named itself: the
+    API workers may answer /readyz while it is still importing the service (and is not yet named)."""
+    deadline = time.monotonic() + within
+    while True:
+        background = _spawned_processes(database_name, background=True)
+        if background or time.monotonic() > deadline:
+            return background, _spawned_processes(database_name, background=False)
+        time.sleep(0.2)
+
+
 def _spawned_processes(database_name: str, *, background: bool) -> list[int]:
-    """The processes multiprocessing spawned for this test's database with BACKGROUND_WORK=true (the
-    background process) or false (the API workers); not its resource tracker, which has the same
-    environment."""
-    flag = b"BACKGROUND_WORK=" + (b"true" if background else b"false")
-    found = []
+    """The children of this test's `serve` process (found by its database): the background process
+    (its title says so) or the API workers (uvicorn's spawned children); not multiprocessing's
+    resource tracker. The background process's own environment is not read: retitling a process on
+    Linux writes over the memory /proc/<pid>/environ shows."""
+    processes: dict[int, tuple[int, bytes, list[bytes]]] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            environment = (entry / "environ").read_bytes().split(b"\0")
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
             command = (entry / "cmdline").read_bytes()
-        except OSError:
+            environment = (entry / "environ").read_bytes().split(b"\0")
+        except (OSError, ValueError, IndexError):
             continue
-        if (
-            b"spawn_main" in command
-            and flag in environment
-            and any(
-                item.startswith(b"DATABASE_URL=") and database_name.encode() in item for item in environment
-            )
-        ):
-            found.append(int(entry.name))
-    return found
+        processes[int(entry.name)] = (parent, command, environment)
+    servers = {
+        pid
+        for pid, (_, command, environment) in processes.items()
+        if b"customer-service\0serve" in command
+        and any(item.startswith(b"DATABASE_URL=") and database_name.encode() in item for item in environment)
+    }
+    role = b"customer-service background" if background else b"spawn_main"
+    return [pid for pid, (parent, command, _) in processes.items() if parent in servers and role in command]
 
 
 def test_the_running_service_reports_ready_and_serves_its_docs(customer_service):

@@ -30,6 +30,7 @@ import threading
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 
+import setproctitle
 import uvicorn
 from uvicorn.importer import import_from_string
 
@@ -67,10 +68,9 @@ def run_service(settings: ServiceSettings, *, app_factory: str, migrations: Path
             # processes running Alembic at the same moment would race each other.
             asyncio.run(migrate(settings, migrations))
             os.environ["MIGRATE_ON_START"] = "false"
-        background = BackgroundProcess(app_factory, settings.service_name)
-        os.environ["BACKGROUND_WORK"] = "true"  # in its environment too, so operators can tell it apart
-        background.start()
         os.environ["BACKGROUND_WORK"] = "false"  # read by the API workers' settings
+        background = BackgroundProcess(app_factory, settings.service_name)
+        background.start()
     try:
         uvicorn.run(
             app_factory,
@@ -94,6 +94,7 @@ class BackgroundProcess:
     def __init__(self, app_factory: str, service_name: str) -> None:
         self.app_factory = app_factory
         self.name = f"{service_name}-background"
+        self.title = f"{service_name}-service background"
         self._context = multiprocessing.get_context("spawn")
         self._process: BaseProcess | None = None
         self._stopping = threading.Event()
@@ -113,7 +114,9 @@ class BackgroundProcess:
                 process.kill()
 
     def _spawn(self) -> BaseProcess:
-        process = self._context.Process(target=run_background, args=(self.app_factory,), name=self.name)
+        process = self._context.Process(
+            target=run_background, args=(self.app_factory, self.title), name=self.name
+        )
         process.start()
         return process
 
@@ -127,9 +130,11 @@ class BackgroundProcess:
             self._process = self._spawn()
 
 
-def run_background(app_factory: str) -> None:
+def run_background(app_factory: str, title: str) -> None:
     """The background process's body: the app's lifespan (which starts the relay, the consumer and the
-    service's workers) held open until SIGTERM or SIGINT."""
+    service's workers) held open until SIGTERM or SIGINT. Its process title (`ps`, /proc/<pid>/cmdline)
+    names it, so operators and tests tell it from the API workers, also after a restart."""
+    setproctitle.setproctitle(title)
     os.environ["BACKGROUND_WORK"] = "true"
     asyncio.run(_hold_lifespan(app_factory))
 
