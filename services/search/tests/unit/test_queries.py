@@ -6,7 +6,15 @@ import json
 
 import pytest
 
-from search.service.queries import MAX_WORDS, TOTAL_COUNTED, Filters, search_body, words_of
+from search.service.queries import (
+    FACETS,
+    MAX_WORDS,
+    TOTAL_COUNTED,
+    Filters,
+    facets_body,
+    search_body,
+    words_of,
+)
 
 HOSTILE = [
     'name:"x" OR 1=1',
@@ -54,13 +62,18 @@ def test_typo_tolerance_is_only_in_the_second_request():
     assert "fuzziness" in second
 
 
-def test_without_facets_nothing_is_aggregated_and_counting_stops_early():
-    with_facets = search_body("oslo", "office-1", Filters(), sort="relevance", size=20, after=None)
-    without = search_body("oslo", "office-1", Filters(), sort="relevance", size=20, after=None, facets=False)
-    assert with_facets["track_total_hits"] is True
-    assert "aggs" in with_facets
-    assert without["track_total_hits"] == TOTAL_COUNTED
-    assert "aggs" not in without
+def test_hits_are_counted_only_up_to_a_limit_and_facets_count_exactly_without_scoring():
+    hits = search_body("oslo", "office-1", Filters(), sort="relevance", size=20, after=None)
+    counted = facets_body("oslo", "office-1", Filters(active=True))
+    assert hits["track_total_hits"] == TOTAL_COUNTED
+    assert "aggs" not in hits
+    assert counted["track_total_hits"] is True
+    assert counted["size"] == 0
+    assert set(counted["aggs"]) == set(FACETS)
+    # The same matches as a filter: no scores to compute, clauses cacheable.
+    assert "must" not in counted["query"]["bool"]
+    assert hits["query"]["bool"]["must"][0] in counted["query"]["bool"]["filter"]
+    assert {"term": {"active": True}} in counted["query"]["bool"]["filter"]
 
 
 @pytest.mark.parametrize(

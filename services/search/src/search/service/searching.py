@@ -17,6 +17,7 @@ from search.service.queries import (
     Filters,
     Sort,
     effective_sort,
+    facets_body,
     search_body,
     suggest_body,
     words_of,
@@ -100,25 +101,26 @@ async def search_customers(
     """One page of the office's customers matching `text`; `category_names(ids)` names facet values."""
     sort = effective_sort(text, sort)
     after, fuzzy = _after(cursor, sort)
+
+    async def ask(fuzzy: bool, after: list[Any] | None) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        bodies = [search_body(text, office_id, filters, sort=sort, size=limit, after=after, fuzzy=fuzzy)]
+        if facets:
+            bodies.append(facets_body(text, office_id, filters, fuzzy=fuzzy))
+        answers = await index.search_many(bodies)
+        return answers[0], answers[1] if facets else None
+
     try:
-        answer = await index.search(
-            search_body(
-                text, office_id, filters, sort=sort, size=limit, after=after, fuzzy=fuzzy, facets=facets
-            )
-        )
+        answer, counted = await ask(fuzzy, after)
         if after is None and not fuzzy and words_of(text or "") and answer["hits"]["total"]["value"] == 0:
             fuzzy = True  # nothing found: maybe a typo; ask again, typo-tolerant
-            answer = await index.search(
-                search_body(
-                    text, office_id, filters, sort=sort, size=limit, after=None, fuzzy=True, facets=facets
-                )
-            )
+            answer, counted = await ask(True, None)
     except BadSearchRequest:
         if after is not None:
             raise InvalidField("cursor", "is not a cursor of this search and sort") from None
         raise
     hits = answer["hits"]["hits"]
-    aggregations = answer.get("aggregations", {})
+    total = (counted or answer)["hits"]["total"]
+    aggregations = counted.get("aggregations", {}) if counted else {}
     category_ids = [str(b["key"]) for b in aggregations.get("category", {}).get("buckets", [])]
     names = await category_names(category_ids) if category_ids else {}
     following = None
@@ -126,8 +128,8 @@ async def search_customers(
         following = encode_cursor([sort + (FUZZY_MARK if fuzzy else ""), json.dumps(hits[-1]["sort"])])
     return Found(
         items=[_item(hit) for hit in hits],
-        total=answer["hits"]["total"]["value"],
-        total_exact=answer["hits"]["total"]["relation"] == "eq",
+        total=total["value"],
+        total_exact=total["relation"] == "eq",
         facets=_facets(aggregations, names) if facets else {},
         next=following,
     )
