@@ -8,7 +8,8 @@ Run with the infrastructure up (`scripts/test.sh` or `scripts/up.sh` started it)
 For each size it loads generated customers (`search_data`, the fast way: `search_load`), asks the same
 query mix (`search_queries`: names, prefixes, typos, folded and transliterated letters, numbers and VAT
 forms, phones in three forms, e-mails, contact names, streets, postal codes, cities) one at a time
-through each path, then four at a time for queries/s:
+through each path (OpenSearch's caches cleared before each, so no path finds what an earlier one left),
+then four at a time for queries/s:
 - **API**: `GET /v1/search/customers` of the search service running as a real process (HTTP, auth,
   the service's query and its typo-tolerant second request when nothing is found), with its facets;
 - **API-nofacets**: the same with `facets=false`, as a search box asks;
@@ -368,6 +369,10 @@ async def measure_paths(
         results = []
         for name, search, queries in paths:
             print(f"  measuring {name} ...", flush=True)
+            # Every path asks the same texts: without this, a later path would find the facet answers
+            # in OpenSearch's request cache and the texts' clauses in its query cache, left by the
+            # paths before it (the engine with facets came out as fast as without).
+            await index.call("indices.clear_cache", index=index.alias)
             for query in warm_up[: 10 if name == "ILIKE" else None]:
                 await search(query.text)
             results.append(await measure(name, search, queries, pool, rate=name != "ILIKE"))
