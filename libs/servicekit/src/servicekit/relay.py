@@ -44,25 +44,33 @@ from servicekit.reconnect import keep_running
 log = logging.getLogger(__name__)
 
 _CLAIM_BATCH = text(
+    # The batch's ids are chosen and locked first; only those rows are then read out. Read out in the
+    # same step, every unpublished row's envelope was turned into text before the sort and the limit
+    # (a 4,000-event backlog: 75 ms per batch of 200, most of it that; an import's 100,000: seconds).
     """
+    WITH claimed AS (
+        SELECT o.id
+        FROM outbox o
+        WHERE o.published_at IS NULL
+          AND o.next_attempt_at <= now()
+          AND NOT EXISTS (
+              SELECT 1 FROM outbox earlier
+              WHERE earlier.aggregate_id = o.aggregate_id
+                AND earlier.published_at IS NULL
+                AND earlier.id < o.id
+                AND earlier.next_attempt_at > now()
+          )
+        ORDER BY o.id
+        LIMIT :batch_size
+        FOR UPDATE SKIP LOCKED
+    )
     SELECT o.id, o.event_id, o.event_type, o.aggregate_id, o.attempts,
            o.envelope::text AS body,
            o.envelope->>'correlation_id' AS correlation_id,
            o.envelope->>'office_id' AS office_id,
            (o.envelope->>'schema_version')::int AS schema_version
-    FROM outbox o
-    WHERE o.published_at IS NULL
-      AND o.next_attempt_at <= now()
-      AND NOT EXISTS (
-          SELECT 1 FROM outbox earlier
-          WHERE earlier.aggregate_id = o.aggregate_id
-            AND earlier.published_at IS NULL
-            AND earlier.id < o.id
-            AND earlier.next_attempt_at > now()
-      )
+    FROM outbox o JOIN claimed ON claimed.id = o.id
     ORDER BY o.id
-    LIMIT :batch_size
-    FOR UPDATE SKIP LOCKED
     """
 )
 
