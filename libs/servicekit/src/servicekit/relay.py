@@ -47,6 +47,10 @@ _CLAIM_BATCH = text(
     # The batch's ids are chosen and locked first; only those rows are then read out. Read out in the
     # same step, every unpublished row's envelope was turned into text before the sort and the limit
     # (a 4,000-event backlog: 75 ms per batch of 200, most of it that; an import's 100,000: seconds).
+    # `earlier.id + 0`: the earlier events are looked up by their aggregate, never by id. With the
+    # outbox's statistics from when it was nearly empty (a burst before autovacuum's next analyse),
+    # PostgreSQL looked them up through the id index instead, reading every earlier unpublished event
+    # for each candidate: 1.5-4 s per claim at a backlog of 4,000, quadratic in the backlog.
     """
     WITH claimed AS (
         SELECT o.id
@@ -57,7 +61,7 @@ _CLAIM_BATCH = text(
               SELECT 1 FROM outbox earlier
               WHERE earlier.aggregate_id = o.aggregate_id
                 AND earlier.published_at IS NULL
-                AND earlier.id < o.id
+                AND earlier.id + 0 < o.id
                 AND earlier.next_attempt_at > now()
           )
         ORDER BY o.id
