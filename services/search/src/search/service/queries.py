@@ -144,6 +144,16 @@ def _constant(query: dict[str, Any], boost: float) -> dict[str, Any]:
     return {"constant_score": {"filter": query, "boost": boost}}
 
 
+def _all_words_as_prefixes(
+    spellings: Spellings, field: str, words: str, boost: float
+) -> list[dict[str, Any]]:
+    """Every word a prefix of a word of `field` (its edge n-grams), in each spelling, at a constant score."""
+    return [
+        _constant({"match": {name: {"query": words, "operator": "and"}}}, boost * spellings.weight)
+        for name in spellings.prefix_fields(field)
+    ]
+
+
 def number_clauses(text: str) -> list[dict[str, Any]]:
     clauses: list[dict[str, Any]] = []
     typed = text.strip().casefold()
@@ -177,7 +187,7 @@ def contact_clause(text: str, office_id: str) -> dict[str, Any] | None:
     words = words_of(text)
     if words:
         spellings = Spellings.of(words)
-        names = [f"contacts.{name}^{2 * spellings.weight}" for name in spellings.fields("name")]
+        names = [f"{name}^{2 * spellings.weight}" for name in spellings.fields("contacts.name")]
         should.append(
             {
                 "multi_match": {
@@ -188,12 +198,7 @@ def contact_clause(text: str, office_id: str) -> dict[str, Any] | None:
                 }
             }
         )
-        should += [
-            _constant(
-                {"match": {f"contacts.{name}": {"query": words, "operator": "and"}}}, 1.5 * spellings.weight
-            )
-            for name in spellings.prefix_fields("name")
-        ]
+        should += _all_words_as_prefixes(spellings, "contacts.name", words, 1.5)
     return _office_contacts(should, office_id) if should else None
 
 
@@ -253,14 +258,8 @@ def word_clauses(words: str) -> list[dict[str, Any]]:
         # broad word's 30,000-120,000 matches (a city) for an order nobody reads, about a fifth of the
         # request at a million customers.
         _constant({"multi_match": {**every_field, "fields": spellings.fields("text")}}, 1.0),
-        *(
-            _constant({"match": {name: {"query": words, "operator": "and"}}}, 3.0 * spellings.weight)
-            for name in spellings.prefix_fields("name")
-        ),
-        *(
-            _constant({"match": {name: {"query": words, "operator": "and"}}}, 1.5 * spellings.weight)
-            for name in spellings.prefix_fields("text")
-        ),
+        *_all_words_as_prefixes(spellings, "name", words, 3.0),
+        *_all_words_as_prefixes(spellings, "text", words, 1.5),
     ]
 
 
@@ -339,7 +338,8 @@ def facets_body(text: str | None, office_id: str, filters: Filters, *, fuzzy: bo
 
     Why apart: in the hits request every match of a broad word was scored and then aggregated, one
     after the other; here the same query is a filter (no scores, its clauses cacheable) and the hits
-    request may skip. At a million customers the engine's p95 went from 18-20 to 14-15 ms."""
+    request may skip. At a million customers, asked in turn on the same texts with cold caches, the
+    engine's p95 with facets went from 24.6-26.0 ms to 15.2-16.0 ms."""
     query = {
         "bool": {"filter": [_scoring(text, office_id, fuzzy), visible_to(office_id), *filters.clauses()]}
     }
