@@ -2,6 +2,9 @@
 
 - `time_raw_publish`: aio-pika publishing the same 1 KB messages with publisher confirms, all in flight
   at once (the most a publisher can get from this broker): the baseline of the relay and the pipeline.
+- `time_raw_publish_and_consume`: the same publishing while a raw aio-pika consumer in a process of its
+  own takes the messages (acknowledged 50 at a time, nothing parsed, nothing written): what the two
+  cores give a publisher and a consumer together, the ceiling of any pipeline here.
 - `time_pipeline`: the relay (in this process) and a batched consumer writing a row per event (in a
   process of its own, as in production, where the publishing and the consuming service are different
   processes) running and idle; then `count` events committed to the outbox in one transaction; the time
@@ -15,9 +18,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import multiprocessing
 import time
 import uuid
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 
 import aio_pika
 from bus_throughput import envelopes
@@ -52,6 +57,71 @@ async def time_raw_publish(infra: Infrastructure, topology: Topology, count: int
         queue = await channel.get_queue(topology.queue_name(CONSUMER))
         await queue.purge()
         return elapsed
+
+
+async def time_raw_publish_and_consume(infra: Infrastructure, topology: Topology, count: int) -> float:
+    """Seconds to move `count` 1 KB messages from the raw publisher of `time_raw_publish` to a raw
+    aio-pika consumer in a process of its own, both at once: from the first publish to the consumer's
+    last acknowledgement.
+
+    Any pipeline publishes and consumes every event as these two do, and claims, marks and applies it
+    in PostgreSQL besides, on the same two cores; so its rate is below this one, and this rate over
+    confirmed publishing alone is the highest pipeline ratio this machine allows."""
+    context = multiprocessing.get_context("spawn")
+    ours, theirs = context.Pipe()
+    consumer = context.Process(
+        target=_consume_raw,
+        args=(infra.amqp_url, topology.queue_name(CONSUMER), count, theirs),
+        daemon=True,
+    )
+    consumer.start()
+    loop = asyncio.get_running_loop()
+    try:
+        if await loop.run_in_executor(None, ours.recv) != "consuming":
+            raise RuntimeError("the raw consumer did not start")
+        bodies = [
+            aio_pika.Message(
+                json.dumps(row["envelope"]).encode(), delivery_mode=aio_pika.DeliveryMode.PERSISTENT
+            )
+            for row in envelopes(count, "raw")
+        ]
+        connection = await aio_pika.connect(infra.amqp_url)
+        async with connection:
+            channel = await connection.channel(publisher_confirms=True)
+            exchange = await channel.get_exchange(topology.exchange)
+            started = time.perf_counter()
+            await asyncio.gather(*(exchange.publish(body, "customer.pinged") for body in bodies))
+            await loop.run_in_executor(None, ours.recv)  # the last acknowledgement
+            return time.perf_counter() - started
+    finally:
+        consumer.join(timeout=10)
+        if consumer.is_alive():
+            consumer.kill()
+
+
+def _consume_raw(amqp_url: str, queue_name: str, count: int, report: Connection) -> None:
+    asyncio.run(_consume_raw_until(amqp_url, queue_name, count, report))
+
+
+async def _consume_raw_until(amqp_url: str, queue_name: str, count: int, report: Connection) -> None:
+    """Take `count` messages off the queue, the kit consumer's way without its work: whatever has
+    arrived, up to 50, acknowledged with one `multiple` acknowledgement."""
+    connection = await aio_pika.connect(amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        await channel.set_qos(prefetch_count=200)
+        queue = await channel.get_queue(queue_name)
+        arrived: asyncio.Queue[aio_pika.abc.AbstractIncomingMessage] = asyncio.Queue()
+        await queue.consume(arrived.put)
+        report.send("consuming")
+        taken = 0
+        while taken < count:
+            batch = [await arrived.get()]
+            while len(batch) < 50 and not arrived.empty():
+                batch.append(arrived.get_nowait())
+            await batch[-1].ack(multiple=True)
+            taken += len(batch)
+        report.send("done")
 
 
 async def _fill_outbox(sessions: SessionFactory, count: int, office_id: str, *, notify: bool = False) -> None:

@@ -15,7 +15,9 @@ machines are noisy, so ratios against a baseline measured in the same run are wh
    messages, all in flight at once.
 3. The consumer (batches of 50, a row written per event; and a batch handler) against aio-pika consuming
    the same messages with one ack each.
-4. The pipeline, outbox → relay → broker → consumer commit, against the same confirmed publishing.
+4. The pipeline, outbox → relay → broker → consumer commit, against the same confirmed publishing; and
+   its ceiling: raw publishing while a raw consumer in another process takes the same messages, with no
+   database at all (a pipeline does both and its database work on the same cores).
 5. A sustained rate for `--sustain-seconds`, with the outbox backlog and the queue depth sampled.
 PostgreSQL connections use no TLS (loopback): the baseline and the services alike.
 """
@@ -33,7 +35,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bus_throughput import RAW, bench_bus, measure_consumer, time_relay
-from pipeline import sustain, time_pipeline, time_raw_publish
+from pipeline import sustain, time_pipeline, time_raw_publish, time_raw_publish_and_consume
 from results_file import machine, write_results
 from writes import measure_writes
 
@@ -55,6 +57,17 @@ async def measure_bus(arguments: argparse.Namespace, infra: Any, report: dict[st
     async with bench_bus(infra) as bench:
         sessions, bus, topology = bench.sessions, bench.bus, bench.bus.topology
         raw_publish = count / await time_raw_publish(infra, topology, count)
+        ceiling = count / await time_raw_publish_and_consume(infra, topology, count)
+        print(
+            line(
+                "raw publish and consume at once, no database",
+                ceiling,
+                "aio-pika confirmed publish",
+                raw_publish,
+                None,
+            )
+            + "  (the ceiling of any pipeline here)"
+        )
         relay = count / await time_relay(sessions, bench.listen_dsn, bus, count, batch_size=200)
         print(line("relay, batches of 200", relay, "aio-pika confirmed publish", raw_publish, None))
         async with (await bus.connection()).channel() as channel:
@@ -93,6 +106,8 @@ async def measure_bus(arguments: argparse.Namespace, infra: Any, report: dict[st
             "relay_per_s": relay,
             "relay_ratio": relay / raw_publish,
             "consumer_per_s": consumer,
+            "raw_publish_and_consume_per_s": ceiling,
+            "pipeline_ratio_ceiling": ceiling / raw_publish,
             "pipeline_per_s": pipeline,
             "pipeline_ratio": pipeline / raw_publish,
             "sustained": asdict(held) | {"bounded": held.bounded},
