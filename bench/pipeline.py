@@ -21,6 +21,7 @@ import json
 import multiprocessing
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 
@@ -43,20 +44,12 @@ CONSUMER = "contact"
 
 async def time_raw_publish(infra: Infrastructure, topology: Topology, count: int) -> float:
     """Seconds to publish `count` 1 KB persistent messages with confirms, all in flight at once."""
-    bodies = [
-        aio_pika.Message(json.dumps(row["envelope"]).encode(), delivery_mode=aio_pika.DeliveryMode.PERSISTENT)
-        for row in envelopes(count, "raw")
-    ]
+    elapsed = await _publish_confirmed(infra, topology, count)
     connection = await aio_pika.connect(infra.amqp_url)
     async with connection:
-        channel = await connection.channel(publisher_confirms=True)
-        exchange = await channel.get_exchange(topology.exchange)
-        started = time.perf_counter()
-        await asyncio.gather(*(exchange.publish(body, "customer.pinged") for body in bodies))
-        elapsed = time.perf_counter() - started
-        queue = await channel.get_queue(topology.queue_name(CONSUMER))
-        await queue.purge()
-        return elapsed
+        channel = await connection.channel()
+        await (await channel.get_queue(topology.queue_name(CONSUMER))).purge()
+    return elapsed
 
 
 async def time_raw_publish_and_consume(infra: Infrastructure, topology: Topology, count: int) -> float:
@@ -79,24 +72,36 @@ async def time_raw_publish_and_consume(infra: Infrastructure, topology: Topology
     try:
         if await loop.run_in_executor(None, ours.recv) != "consuming":
             raise RuntimeError("the raw consumer did not start")
-        bodies = [
-            aio_pika.Message(
-                json.dumps(row["envelope"]).encode(), delivery_mode=aio_pika.DeliveryMode.PERSISTENT
-            )
-            for row in envelopes(count, "raw")
-        ]
-        connection = await aio_pika.connect(infra.amqp_url)
-        async with connection:
-            channel = await connection.channel(publisher_confirms=True)
-            exchange = await channel.get_exchange(topology.exchange)
-            started = time.perf_counter()
-            await asyncio.gather(*(exchange.publish(body, "customer.pinged") for body in bodies))
-            await loop.run_in_executor(None, ours.recv)  # the last acknowledgement
-            return time.perf_counter() - started
+        return await _publish_confirmed(
+            infra, topology, count, until=lambda: loop.run_in_executor(None, ours.recv)
+        )
     finally:
         consumer.join(timeout=10)
         if consumer.is_alive():
             consumer.kill()
+
+
+async def _publish_confirmed(
+    infra: Infrastructure,
+    topology: Topology,
+    count: int,
+    until: Callable[[], Awaitable[object]] | None = None,
+) -> float:
+    """Seconds from the first publish of `count` 1 KB persistent messages (all in flight at once,
+    each confirmed) to the last confirm, or to the end of `until` after it."""
+    bodies = [
+        aio_pika.Message(json.dumps(row["envelope"]).encode(), delivery_mode=aio_pika.DeliveryMode.PERSISTENT)
+        for row in envelopes(count, "raw")
+    ]
+    connection = await aio_pika.connect(infra.amqp_url)
+    async with connection:
+        channel = await connection.channel(publisher_confirms=True)
+        exchange = await channel.get_exchange(topology.exchange)
+        started = time.perf_counter()
+        await asyncio.gather(*(exchange.publish(body, "customer.pinged") for body in bodies))
+        if until is not None:
+            await until()
+        return time.perf_counter() - started
 
 
 def _consume_raw(amqp_url: str, queue_name: str, count: int, report: Connection) -> None:
