@@ -5,8 +5,9 @@ Reason: an executemany is one bind and execute per row on the server, however we
 encoded by the driver) is the fastest way in, several times an executemany in our measurements; it runs on
 the session's driver connection, and only inside its transaction (before the first statement has begun
 it, the array form runs instead, through SQLAlchemy, which begins it). Values are stored as an
-executemany of the table's insert stores them: JSON columns are serialised with `json.dumps` (None as JSON
-null unless the column's type says `none_as_null`). A constraint violation is raised as SQLAlchemy's
+executemany of the table's insert stores them: JSON columns are serialised as JSON text (None as JSON null
+unless the column's type says `none_as_null`), by orjson: an import batch's history lines carry two JSON
+values each, eleven lines per new customer, and `json.dumps` took 2.4 µs a value against 0.4. A constraint violation is raised as SQLAlchemy's
 `IntegrityError` either way. COPY only from `COPY_FROM_ROWS` rows: it takes more exchanges with the server
 than one statement (asyncpg first looks up the columns' types, then starts, sends and ends the copy), which
 pays off for an import batch's thousands of rows but not for the dozen history lines of one create.
@@ -19,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import asyncpg
+import orjson
 from sqlalchemy import JSON, Table, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
@@ -57,8 +59,15 @@ def _values(table: Table, name: str, rows: Sequence[Mapping[str, Any]]) -> list[
     values = [row[name] for row in rows]
     if isinstance(column_type, JSON):
         keep_none = column_type.none_as_null
-        return [None if value is None and keep_none else json.dumps(value) for value in values]
+        return [None if value is None and keep_none else _json_text(value) for value in values]
     return values
+
+
+def _json_text(value: Any) -> str:
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:  # what orjson refuses and the standard library writes (an integer beyond 64 bits)
+        return json.dumps(value)
 
 
 def _statement(table: Table, names: tuple[str, ...]) -> TextClause:
