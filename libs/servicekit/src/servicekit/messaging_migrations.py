@@ -98,3 +98,20 @@ def downgrade_v2() -> None:
     """Undo v2: drop the two age indexes."""
     op.drop_index("ix_idempotency_keys_created_at", table_name="idempotency_keys")
     op.drop_index("ix_inbox_processed_at", table_name="inbox")
+
+
+def upgrade_v3() -> None:
+    """v3: an index of the unpublished events a refusal holds back, so the relay's claim looks up a
+    candidate's held-back events without reading every unpublished event (15-27 ms per claim at a
+    backlog of 60,000, a bitmap or sequential scan of them all, whatever the statistics said)."""
+    op.create_index(
+        "ix_outbox_refused",
+        "outbox",
+        ["aggregate_id", "id"],
+        postgresql_where=sa.text("published_at IS NULL AND attempts > 0"),
+    )
+
+
+def downgrade_v3() -> None:
+    """Undo v3: drop the index of refused events."""
+    op.drop_index("ix_outbox_refused", table_name="outbox")

@@ -51,6 +51,10 @@ _CLAIM_BATCH = text(
     # outbox's statistics from when it was nearly empty (a burst before autovacuum's next analyse),
     # PostgreSQL looked them up through the id index instead, reading every earlier unpublished event
     # for each candidate: 1.5-4 s per claim at a backlog of 4,000, quadratic in the backlog.
+    # `earlier.attempts > 0`: an event waits for its next attempt only after a refusal, which counts
+    # one; said here, it lets PostgreSQL read the held-back events from their own small index
+    # (`ix_outbox_refused`) instead of every unpublished event: 15-27 ms per claim at a backlog of
+    # 60,000, linear in the backlog, whether the statistics were fresh or stale.
     """
     WITH claimed AS (
         SELECT o.id
@@ -62,6 +66,7 @@ _CLAIM_BATCH = text(
               WHERE earlier.aggregate_id = o.aggregate_id
                 AND earlier.published_at IS NULL
                 AND earlier.id + 0 < o.id
+                AND earlier.attempts > 0
                 AND earlier.next_attempt_at > now()
           )
         ORDER BY o.id

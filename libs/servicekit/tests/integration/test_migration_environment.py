@@ -32,6 +32,7 @@ depends_on = None
 def upgrade() -> None:
     messaging_migrations.upgrade_v1()
     messaging_migrations.upgrade_v2()
+    messaging_migrations.upgrade_v3()
     op.create_table("own_rows", sa.Column("id", sa.Integer(), nullable=False),
                     sa.PrimaryKeyConstraint("id", name="pk_own_rows"))
     op.create_table("copied_rows", sa.Column("id", sa.Integer(), nullable=False),

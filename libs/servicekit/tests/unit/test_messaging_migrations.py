@@ -67,6 +67,10 @@ RELEASED_DDL = {
         DROP INDEX ix_idempotency_keys_created_at;
         DROP INDEX ix_inbox_processed_at;
     """,
+    "upgrade_v3": """
+        CREATE INDEX ix_outbox_refused ON outbox (aggregate_id, id) WHERE published_at IS NULL AND attempts > 0;
+    """,
+    "downgrade_v3": "DROP INDEX ix_outbox_refused;",
 }
 
 
