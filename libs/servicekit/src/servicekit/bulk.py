@@ -6,11 +6,12 @@ encoded by the driver) is the fastest way in, several times an executemany in ou
 the session's driver connection, and only inside its transaction (before the first statement has begun
 it, the array form runs instead, through SQLAlchemy, which begins it). Values are stored as an
 executemany of the table's insert stores them: JSON columns are serialised as JSON text (None as JSON null
-unless the column's type says `none_as_null`), by orjson: an import batch's history lines carry two JSON
-values each, eleven lines per new customer, and `json.dumps` took 2.4 µs a value against 0.4. A constraint violation is raised as SQLAlchemy's
-`IntegrityError` either way. COPY only from `COPY_FROM_ROWS` rows: it takes more exchanges with the server
-than one statement (asyncpg first looks up the columns' types, then starts, sends and ends the copy), which
-pays off for an import batch's thousands of rows but not for the dozen history lines of one create.
+unless the column's type says `none_as_null`), by orjson, since an import batch's history lines carry two
+JSON values each, eleven lines per new customer, and `json.dumps` took 2.4 µs a value against 0.4. A
+constraint violation is raised as SQLAlchemy's `IntegrityError` either way. COPY only from `COPY_FROM_ROWS`
+rows: it takes more exchanges with the server than one statement (asyncpg first looks up the columns'
+types, then starts, sends and ends the copy), which pays off for an import batch's thousands of rows but
+not for the dozen history lines of one create.
 """
 
 from __future__ import annotations
