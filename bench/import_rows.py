@@ -35,6 +35,7 @@ from servicekit.settings import JwtSettings
 from servicekit.testing.databases import create_database, drop_database, with_database
 from servicekit.testing.infrastructure import local_infrastructure
 from servicekit.testing.processes import free_port, running_service
+from servicekit.testing.services import topology_environment
 
 HEADER = [
     "customer_number",
@@ -144,7 +145,7 @@ async def import_through_the_job(infra: Any, database: str, path: Path, batch_si
     env = {
         "DATABASE_URL": with_database(infra.pg_admin_url, database, driver="asyncpg") + "?ssl=disable",
         "AMQP_URL": infra.amqp_url,
-        "BUS_EXCHANGE": topology.exchange,
+        **topology_environment(topology),
         "MIGRATE_ON_START": "true",
         "ENVIRONMENT": "test",
         "LOG_LEVEL": "WARNING",

@@ -64,6 +64,7 @@ from servicekit.settings import JwtSettings
 from servicekit.testing.databases import create_database, drop_database, with_database
 from servicekit.testing.infrastructure import Infrastructure, local_infrastructure
 from servicekit.testing.processes import free_port, running_service
+from servicekit.testing.services import topology_environment
 
 Search = Callable[[str], Awaitable[list[uuid.UUID]]]
 TOP = 3
@@ -211,8 +212,7 @@ def platform(
     """The customer and search services as real processes on an exchange of their own."""
     common = {
         "AMQP_URL": infra.amqp_url,
-        "BUS_EXCHANGE": topology.exchange,
-        "BUS_QUEUE_TYPE": topology.queue_type,
+        **topology_environment(topology),
         "MIGRATE_ON_START": "true",
         "ENVIRONMENT": "test",
         "LOG_LEVEL": "WARNING",

@@ -30,11 +30,14 @@ from pathlib import Path
 
 import asyncpg
 import httpx
+from topology import remove_topology
 
 from servicekit.auth import issue_token
+from servicekit.bus import Topology
 from servicekit.settings import JwtSettings
 from servicekit.testing.databases import create_database, drop_database, with_database
 from servicekit.testing.processes import free_port, running_service
+from servicekit.testing.services import topology_environment
 
 CONCURRENCY = 32
 RAW_INSERTS = 20_000
@@ -208,6 +211,7 @@ async def measure_writes(
     pg_admin_url: str, amqp_url: str, seconds: int, workers: int, connection_options: str = ""
 ) -> WriteResult:
     name = await create_database(pg_admin_url, "bench_writes")
+    topology = Topology(exchange=f"bench.{uuid.uuid4().hex[:8]}")
     try:
         raw = await raw_inserts(
             with_database(pg_admin_url, name) + connection_options.replace("ssl=", "sslmode=")
@@ -216,7 +220,7 @@ async def measure_writes(
             "DATABASE_URL": with_database(pg_admin_url, name, driver="asyncpg") + connection_options,
             "DATABASE_POOL_SIZE": str(CONCURRENCY),
             "AMQP_URL": amqp_url,
-            "BUS_EXCHANGE": f"bench.{uuid.uuid4().hex[:8]}",
+            **topology_environment(topology),
             "MIGRATE_ON_START": "true",
             "ENVIRONMENT": "test",
             "LOG_LEVEL": "WARNING",
@@ -261,4 +265,5 @@ async def measure_writes(
             bare_fastapi_per_s=bare,
         )
     finally:
+        await remove_topology(amqp_url, topology)
         await drop_database(pg_admin_url, name)

@@ -35,6 +35,9 @@ readonly LOG_DIR="/var/log/rabbitmq"
 readonly START_LOG="$LOG_DIR/crm-start.log"
 # Serialises start/stop of concurrent callers (e.g. two clones running tests).
 readonly LOCK_FILE="/tmp/crm-rabbitmq.lock"
+# Sourced by the node's start script as the rabbitmq user (see ensure_file_limit).
+readonly ENV_FILE="/etc/rabbitmq/rabbitmq-env.conf"
+readonly FILE_LIMIT_LINE='ulimit -S -n "$(ulimit -H -n)"  # crm: see scripts/infra/rabbitmq.sh'
 
 # ---------------------------------------------------------------------------------------
 # Helpers
@@ -88,6 +91,19 @@ ensure_hostname_resolves() {
   getent hosts "$host" >/dev/null 2>&1 && return 0
   log "hostname '$host' does not resolve; adding it to /etc/hosts as 127.0.0.1"
   echo "127.0.0.1 $host" >>/etc/hosts
+}
+
+# The Debian wrapper starts the node through `su rabbitmq`, whose pam_limits gives it a soft
+# limit of 1,024 open files. Booting, the node reopens every durable queue, and with more
+# queues than file handles (1,348 against 927 once, after a day of tests and benchmarks) it
+# stalled in recovery and never finished booting. The start script sources $ENV_FILE in
+# the shell that execs the VM, so raising the soft limit to the hard one there (20,000 on
+# this machine kind; a container may not raise the hard one) reaches the node.
+ensure_file_limit() {
+  [[ -f "$ENV_FILE" ]] && grep -qxF "$FILE_LIMIT_LINE" "$ENV_FILE" && return 0
+  log "raising the node's open-file limit to the hard limit ($ENV_FILE)"
+  mkdir -p "$(dirname "$ENV_FILE")"
+  echo "$FILE_LIMIT_LINE" >>"$ENV_FILE"
 }
 
 plugin_enabled_in_file() {
@@ -152,6 +168,7 @@ cmd_start() {
     ensure_management_plugin yes
   else
     ensure_hostname_resolves
+    ensure_file_limit
     ensure_management_plugin no
     launch
   fi

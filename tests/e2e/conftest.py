@@ -14,6 +14,7 @@ import pytest
 
 from servicekit.testing.databases import create_database, drop_database, with_database
 from servicekit.testing.processes import free_port, running_service
+from servicekit.testing.services import topology_environment
 
 PLATFORM = ("customer", "contact", "activity", "search", "portal")
 
@@ -34,8 +35,7 @@ async def platform(
     index_prefix = f"e2e-{uuid.uuid4().hex[:10]}"
     common = {
         "AMQP_URL": infra.amqp_url,
-        "BUS_EXCHANGE": topology.exchange,
-        "BUS_QUEUE_TYPE": topology.queue_type,
+        **topology_environment(topology),
         "MIGRATE_ON_START": "true",
         "ENVIRONMENT": "test",
         "OUTBOX_POLL_INTERVAL_S": "0.5",

@@ -16,6 +16,7 @@ import pytest
 
 from servicekit.testing.databases import create_database, drop_database, with_database
 from servicekit.testing.processes import free_port, running_service
+from servicekit.testing.services import topology_environment
 
 
 @pytest.fixture
@@ -31,7 +32,7 @@ def customer_service(infra, topology, tmp_path: Path, database_name: str):
     env = {
         "DATABASE_URL": with_database(infra.pg_admin_url, name, driver="asyncpg"),
         "AMQP_URL": infra.amqp_url,
-        "BUS_EXCHANGE": topology.exchange,
+        **topology_environment(topology),
         "MIGRATE_ON_START": "true",
         "ENVIRONMENT": "test",
         "OUTBOX_POLL_INTERVAL_S": "0.5",

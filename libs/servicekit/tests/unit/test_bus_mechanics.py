@@ -3,11 +3,16 @@ import logging
 from datetime import timedelta
 from types import SimpleNamespace
 
+import pytest
+
+from servicekit.app import topology_from
 from servicekit.bus import Topology
 from servicekit.consumer import parse_envelope
 from servicekit.context import correlation_id_var
 from servicekit.logs import JsonFormatter
 from servicekit.relay import publish_backoff, to_message
+from servicekit.settings import ServiceSettings
+from servicekit.testing.services import topology_environment
 
 
 def test_queue_names_derive_from_the_exchange_so_tests_never_share_queues():
@@ -17,6 +22,18 @@ def test_queue_names_derive_from_the_exchange_so_tests_never_share_queues():
     assert topology.retry_queue_name("search", 2) == "crm.events.search.retry.2"
     # Tries beyond the listed delays wait the longest one.
     assert [topology.retry_delay_ms(n) for n in (1, 2, 3)] == [100, 1000, 1000]
+
+
+def test_a_service_process_started_on_a_tests_topology_declares_exactly_the_queues_the_test_removes(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    # Started on the default attempts, it declared retry queues the test never removed: 1,060 of them
+    # piled up in the broker until it could not reopen them all at boot.
+    topology = Topology(exchange="test.abc", queue_type="classic", retry_delays_ms=(50, 100), max_attempts=3)
+    for name, value in topology_environment(topology).items():
+        monkeypatch.setenv(name, value)
+    settings = ServiceSettings(service_name="ledger", port=8000, database_url="postgresql+asyncpg://x@h/d")
+    assert topology_from(settings) == topology
 
 
 def test_a_refused_event_waits_longer_each_time_up_to_five_minutes():

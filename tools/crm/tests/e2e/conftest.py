@@ -17,6 +17,7 @@ import pytest
 from servicekit.bus import Topology, delete_topology
 from servicekit.testing.databases import create_database, drop_database, with_database
 from servicekit.testing.processes import free_port, running_service
+from servicekit.testing.services import topology_environment
 
 SERVICES = ("customer", "contact", "activity", "search")
 
@@ -44,10 +45,7 @@ async def crm_platform(infra, tmp_path_factory) -> AsyncIterator[Platform]:
     index_prefix = f"crm-{uuid.uuid4().hex[:10]}"
     common = {
         "AMQP_URL": infra.amqp_url,
-        "BUS_EXCHANGE": topology.exchange,
-        "BUS_QUEUE_TYPE": topology.queue_type,
-        "CONSUMER_MAX_ATTEMPTS": str(topology.max_attempts),
-        "CONSUMER_RETRY_DELAYS_MS": "[50]",
+        **topology_environment(topology),
         "MIGRATE_ON_START": "true",
         "ENVIRONMENT": "test",
         "OUTBOX_POLL_INTERVAL_S": "0.5",

@@ -3,6 +3,7 @@ running in the test's process with its relay and consumer, reached over ASGI."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
@@ -38,6 +39,21 @@ def settings_for_tests(
         "log_json": False,
     }
     return settings_class(**{**values, **more})
+
+
+def topology_environment(topology: Topology) -> dict[str, str]:
+    """The environment that puts a service started as a process on the test's topology, as it is.
+
+    Every part matters to the clean-up: a service declares a retry queue per attempt it may retry, so
+    one left on the default attempts declares queues the test's `delete_topology` never removes, and
+    they pile up in the broker run after run.
+    """
+    return {
+        "BUS_EXCHANGE": topology.exchange,
+        "BUS_QUEUE_TYPE": topology.queue_type,
+        "CONSUMER_RETRY_DELAYS_MS": json.dumps(list(topology.retry_delays_ms)),
+        "CONSUMER_MAX_ATTEMPTS": str(topology.max_attempts),
+    }
 
 
 @asynccontextmanager
