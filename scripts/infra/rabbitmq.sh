@@ -150,13 +150,22 @@ wait_until_booted() {
   fi
 }
 
+# Tests and benchmarks declare their queues under `test.` and `bench.` exchanges and remove them
+# when they end; a run that is killed cannot. The broker drops such a queue itself after an hour
+# without consumers or declarations, so leftovers never pile up (see ensure_file_limit).
+ensure_scratch_queue_expiry() {
+  rabbitmqctl set_policy --apply-to queues crm-scratch-queues '^(test|bench)\.' '{"expires": 3600000}' \
+    >/dev/null 2>&1 9>&- || die "could not set the expiry policy of test and benchmark queues"
+}
+
 # ---------------------------------------------------------------------------------------
 # Commands
 # ---------------------------------------------------------------------------------------
 
 cmd_start() {
   local started=$SECONDS
-  # Fast path: a running node with the UI enabled needs nothing (no lock, one ping).
+  # Fast path: a running node with the UI enabled needs nothing (no lock, one ping); the policy set
+  # at its start is kept in its database.
   if is_running && plugin_enabled_in_file; then
     log "already running (amqp://guest:guest@127.0.0.1:$AMQP_PORT/, management $MGMT_URL)"
     return 0
@@ -173,6 +182,7 @@ cmd_start() {
     launch
   fi
   wait_until_booted
+  ensure_scratch_queue_expiry
   log "running: amqp://guest:guest@127.0.0.1:$AMQP_PORT/, management $MGMT_URL (guest/guest) [$((SECONDS - started)) s]"
 }
 
