@@ -36,7 +36,7 @@ async def run_in_transaction(uow: UnitOfWork, use_case: UseCase[ResultT]) -> Res
             await uow.commit()
         return result
 
-    return await _again_on_a_dropped_connection(uow, once)
+    return await _again_when_undone(uow, once)
 
 
 async def answer_once(
@@ -64,21 +64,42 @@ async def answer_once(
             await uow.commit()
         return response
 
-    return await _again_on_a_dropped_connection(uow, once)
+    return await _again_when_undone(uow, once)
 
 
-async def _again_on_a_dropped_connection(uow: UnitOfWork, once: Callable[[], Awaitable[ResultT]]) -> ResultT:
-    """Run `once`, and once more if the database connection turned out to be dead before the commit.
+RETRIED_SQLSTATES = frozenset({"40P01", "40001"})
+"""deadlock_detected and serialization_failure: PostgreSQL rolled the whole transaction back so that
+another could go on, and asks the application to run it again."""
+CONCURRENCY_RETRIES = 3
 
-    Pooled connections are not pinged at checkout (a round trip on every request); a connection that
-    died while idle (a database restart, a failover) fails its first statement instead. That failure
-    marks the pool's connections invalid, and since nothing was committed, the whole use case runs again
-    on a fresh connection. A connection lost during the commit is not retried: the commit may have
-    happened.
+
+async def _again_when_undone(uow: UnitOfWork, once: Callable[[], Awaitable[ResultT]]) -> ResultT:
+    """Run `once`, and again when the database undid its transaction for a reason a new try cures.
+
+    - PostgreSQL chose it as the victim of a deadlock, or could not serialize it (`RETRIED_SQLSTATES`),
+      up to `CONCURRENCY_RETRIES` times. Requests and consumers lock the same rows in different orders
+      (a contact's copy read through and stored, then its customer's copy locked, while a consumer's
+      batch stores the customer's copy, then the contact's): the victim was answered 500 before. Such
+      a transaction never committed, even when the error came at the commit, so running it again is safe.
+    - The database connection turned out to be dead before the commit, once. Pooled connections are not
+      pinged at checkout (a round trip on every request); a connection that died while idle (a database
+      restart, a failover) fails its first statement instead. That failure marks the pool's connections
+      invalid, and since nothing was committed, the whole use case runs again on a fresh connection. A
+      connection lost during the commit is not retried: the commit may have happened.
     """
-    try:
-        return await once()
-    except DBAPIError as error:
-        if not error.connection_invalidated or uow.commit_started:
-            raise
-    return await once()
+    undone, reconnected = 0, False
+    while True:
+        try:
+            return await once()
+        except DBAPIError as error:
+            if _sqlstate(error) in RETRIED_SQLSTATES and undone < CONCURRENCY_RETRIES:
+                undone += 1
+            elif error.connection_invalidated and not uow.commit_started and not reconnected:
+                reconnected = True
+            else:
+                raise
+
+
+def _sqlstate(error: DBAPIError) -> str | None:
+    # SQLAlchemy's asyncpg adapter copies the driver's SQLSTATE onto the error it raises.
+    return getattr(error.orig, "sqlstate", None)
