@@ -154,6 +154,8 @@ wait_until_booted() {
 # when they end; a run that is killed cannot. The broker drops such a queue itself after an hour
 # without consumers or declarations, so leftovers never pile up (see ensure_file_limit).
 ensure_scratch_queue_expiry() {
+  curl -fsS -o /dev/null -u guest:guest "$MGMT_URL/api/policies/%2F/crm-scratch-queues" 2>/dev/null && return 0
+  log "setting the expiry policy of test and benchmark queues"
   rabbitmqctl set_policy --apply-to queues crm-scratch-queues '^(test|bench)\.' '{"expires": 3600000}' \
     >/dev/null 2>&1 9>&- || die "could not set the expiry policy of test and benchmark queues"
 }
@@ -164,9 +166,10 @@ ensure_scratch_queue_expiry() {
 
 cmd_start() {
   local started=$SECONDS
-  # Fast path: a running node with the UI enabled needs nothing (no lock, one ping); the policy set
-  # at its start is kept in its database.
+  # Fast path: a running node with the UI enabled needs nothing but the policy, kept in its database
+  # (no lock, one ping, one HTTP request; a node started by an older script gets the policy here).
   if is_running && plugin_enabled_in_file; then
+    ensure_scratch_queue_expiry
     log "already running (amqp://guest:guest@127.0.0.1:$AMQP_PORT/, management $MGMT_URL)"
     return 0
   fi
