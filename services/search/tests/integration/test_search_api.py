@@ -233,6 +233,20 @@ async def test_a_search_box_may_ask_without_facets_and_gets_the_same_hits(api, r
     assert with_facets["total_exact"]
 
 
+async def test_a_misspelt_search_counts_and_facets_what_it_found_with_typos(api, register, make_token):
+    token = make_token("viewer")
+    # "Sjoberg Konsullt": nothing matches plainly, so the typo-tolerant request finds B (inactive, SE).
+    answer = await search(api, token, q="Sjoberg Konsullt")
+    assert [item["id"] for item in answer["items"]] == [register["B"]]
+    assert answer["total"] == 1
+    assert answer["total_exact"]
+    assert answer["facets"]["active"] == [{"value": "false", "label": None, "count": 1}]
+    assert answer["facets"]["country"] == [{"value": "SE", "label": None, "count": 1}]
+    without = await search(api, token, q="Sjoberg Konsullt", facets="false")
+    assert [item["id"] for item in without["items"]] == [register["B"]]
+    assert without["total"] == 1
+
+
 async def test_highlights_mark_what_matched_and_escape_the_rest(api, register, make_token):
     [item] = (await search(api, make_token("viewer"), q="ostbo"))["items"]
     assert item["highlight"]["name"] == ["<em>Østbø</em> Bygg AS"]

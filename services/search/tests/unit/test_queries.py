@@ -11,6 +11,7 @@ from search.service.queries import (
     MAX_WORDS,
     TOTAL_COUNTED,
     Filters,
+    counting_too,
     facets_body,
     search_body,
     words_of,
@@ -74,6 +75,17 @@ def test_hits_are_counted_only_up_to_a_limit_and_facets_count_exactly_without_sc
     assert "must" not in counted["query"]["bool"]
     assert hits["query"]["bool"]["must"][0] in counted["query"]["bool"]["filter"]
     assert {"term": {"active": True}} in counted["query"]["bool"]["filter"]
+
+
+def test_the_typo_tolerant_request_counts_its_matches_and_facets_itself():
+    hits = search_body("fjordkarft", "office-1", Filters(), sort="relevance", size=20, after=None, fuzzy=True)
+    counted = counting_too(hits)
+    assert counted["query"] == hits["query"]
+    assert counted["sort"] == hits["sort"]
+    assert counted["size"] == 20
+    assert counted["track_total_hits"] is True
+    assert set(counted["aggs"]) == set(FACETS)
+    assert "aggs" not in hits
 
 
 @pytest.mark.parametrize(

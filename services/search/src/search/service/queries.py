@@ -302,7 +302,8 @@ def search_body(
 
     Matches are counted up to TOTAL_COUNTED only, so OpenSearch may skip hits that cannot reach the
     page (block-max WAND): a broad word at a million customers answers several times faster. The exact
-    count and the facets come from `facets_body`, asked beside it."""
+    count and the facets come from `facets_body`, asked beside it (the typo-tolerant request counts
+    them itself: `counting_too`)."""
     body: dict[str, Any] = {
         "size": size,
         "track_total_hits": TOTAL_COUNTED,
@@ -332,7 +333,7 @@ def search_body(
     return body
 
 
-def facets_body(text: str | None, office_id: str, filters: Filters, *, fuzzy: bool = False) -> dict[str, Any]:
+def facets_body(text: str | None, office_id: str, filters: Filters) -> dict[str, Any]:
     """The exact count and the facets of the same matches, asked beside `search_body` in one
     multi-search, which OpenSearch runs on two threads at once.
 
@@ -341,14 +342,24 @@ def facets_body(text: str | None, office_id: str, filters: Filters, *, fuzzy: bo
     request may skip. At a million customers, asked in turn on the same texts with cold caches, the
     engine's p95 with facets went from 24.6-26.0 ms to 15.2-16.0 ms."""
     query = {
-        "bool": {"filter": [_scoring(text, office_id, fuzzy), visible_to(office_id), *filters.clauses()]}
+        "bool": {
+            "filter": [_scoring(text, office_id, fuzzy=False), visible_to(office_id), *filters.clauses()]
+        }
     }
-    return {
-        "size": 0,
-        "track_total_hits": True,
-        "query": query,
-        "aggs": {name: {"terms": {"field": path, "size": 20}} for name, path in FACETS.items()},
-    }
+    return {"size": 0, "track_total_hits": True, "query": query, "aggs": _facet_aggregations()}
+
+
+def counting_too(hits: dict[str, Any]) -> dict[str, Any]:
+    """The hits request that also counts its matches exactly and their facets: the typo-tolerant
+    request's way. Its matches are few (its words matched nothing plainly) and expanding them into their
+    neighbours in the term dictionary is what costs, so one request expands them once instead of two
+    requests each expanding them. At a million customers, 30 misspelt names asked 4 times: median 13.9
+    against 15.5 ms for the pair, p90 23.6 against 35.8 ms, and half the engine's work."""
+    return {**hits, "track_total_hits": True, "aggs": _facet_aggregations()}
+
+
+def _facet_aggregations() -> dict[str, Any]:
+    return {name: {"terms": {"field": path, "size": 20}} for name, path in FACETS.items()}
 
 
 def suggest_body(text: str, office_id: str, size: int) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from search.service.queries import (
     FACETS,
     Filters,
     Sort,
+    counting_too,
     effective_sort,
     facets_body,
     search_body,
@@ -103,11 +104,15 @@ async def search_customers(
     after, fuzzy = _after(cursor, sort)
 
     async def ask(fuzzy: bool, after: list[Any] | None) -> tuple[dict[str, Any], dict[str, Any] | None]:
-        bodies = [search_body(text, office_id, filters, sort=sort, size=limit, after=after, fuzzy=fuzzy)]
-        if facets:
-            bodies.append(facets_body(text, office_id, filters, fuzzy=fuzzy))
-        answers = await index.search_many(bodies)
-        return answers[0], answers[1] if facets else None
+        """The page's hits, and the answer that counted the matches and their facets (if asked)."""
+        hits = search_body(text, office_id, filters, sort=sort, size=limit, after=after, fuzzy=fuzzy)
+        if not facets:
+            return (await index.search_many([hits]))[0], None
+        if fuzzy:
+            [answer] = await index.search_many([counting_too(hits)])
+            return answer, answer
+        answer, counted = await index.search_many([hits, facets_body(text, office_id, filters)])
+        return answer, counted
 
     try:
         answer, counted = await ask(fuzzy, after)

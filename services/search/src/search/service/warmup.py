@@ -12,7 +12,7 @@ import asyncio
 import logging
 
 from search.adapters.opensearch import SearchIndex
-from search.service.queries import Filters, Sort, facets_body, search_body, suggest_body
+from search.service.queries import Filters, Sort, counting_too, facets_body, search_body, suggest_body
 
 log = logging.getLogger(__name__)
 
@@ -68,4 +68,7 @@ class Warmup:
                 body = search_body(
                     text, WARMUP_OFFICE, Filters(), sort=sort, size=20, after=None, fuzzy=fuzzy
                 )
-                await self.index.search_many([body, facets_body(text, WARMUP_OFFICE, Filters(), fuzzy=fuzzy)])
+                if fuzzy:
+                    await self.index.search_many([counting_too(body)])
+                else:
+                    await self.index.search_many([body, facets_body(text, WARMUP_OFFICE, Filters())])
