@@ -30,6 +30,7 @@ from pathlib import Path
 
 import asyncpg
 import httpx
+from process_cpu import cpu_seconds, pids_of
 from topology import remove_topology
 
 from servicekit.auth import issue_token
@@ -99,26 +100,6 @@ async def raw_inserts(dsn: str) -> float:
         return RAW_INSERTS / (time.perf_counter() - started)
     finally:
         await pool.close()
-
-
-def _service_processes() -> list[str]:
-    """The service's process and its workers (uvicorn spawns them as children of the supervisor)."""
-    found = subprocess.run(["pgrep", "-f", "customer-service serve"], capture_output=True, text=True).stdout
-    pids = found.split()
-    for pid in list(pids):
-        pids += subprocess.run(["pgrep", "-P", pid], capture_output=True, text=True).stdout.split()
-    return pids
-
-
-def _cpu_seconds(pids: list[str]) -> float:
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except FileNotFoundError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime + stime, in clock ticks
-    return total / os.sysconf("SC_CLK_TCK")
 
 
 def _wrk(base_url: str, token: str, seconds: int, *, refused: bool = False) -> dict[str, int]:
@@ -232,18 +213,18 @@ async def measure_writes(
         log = Path(tempfile.gettempdir()) / "bench-customer-service.log"
         generator = "wrk" if shutil.which("wrk") else "httpx in the benchmark process"
         with running_service(["customer-service", "serve"], env, free_port(), log) as base_url:
-            pids = _service_processes()
+            pids = pids_of("customer-service serve", children=True)
             warm_up = 3
             if generator == "wrk":
                 await asyncio.to_thread(_wrk, base_url, token, warm_up)
             else:
                 await _httpx(base_url, token, warm_up)
-            cpu_before = _cpu_seconds(pids)
+            cpu_before = cpu_seconds(pids)
             if generator == "wrk":
                 counts = await asyncio.to_thread(_wrk, base_url, token, seconds)
             else:
                 counts = await _httpx(base_url, token, seconds)
-            cpu = _cpu_seconds(pids) - cpu_before
+            cpu = cpu_seconds(pids) - cpu_before
             if generator == "wrk":
                 floor = await asyncio.to_thread(_wrk, base_url, token, seconds, refused=True)
             else:
