@@ -34,7 +34,7 @@ import asyncpg
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from process_cpu import CpuMeter, cpu_seconds, pids_of
+from process_cpu import CpuMeter, cpu_seconds, pids_of, with_children
 from results_file import machine, write_results
 from topology import remove_topology
 
@@ -177,12 +177,11 @@ async def _unpublished(connection: asyncpg.Connection) -> int:
 
 async def _time_the_job(base_url: str, token: str, path: Path, pid: int | None, dsn: str) -> dict[str, Any]:
     rss_before = _peak_rss_mib(pid)
-    service = [str(pid), *pids_of(str(pid), children=True)] if pid else []
     meter = CpuMeter(
         {
-            "service": service,
-            "postgresql": pids_of("postgres", exact=True),
-            "rabbitmq": pids_of("beam.smp", exact=True),
+            "service": lambda: with_children([str(pid)]) if pid else [],
+            "postgresql": lambda: pids_of("postgres", exact=True),
+            "rabbitmq": lambda: pids_of("beam.smp", exact=True),
         }
     )
     database = await asyncpg.connect(dsn)
