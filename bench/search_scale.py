@@ -22,7 +22,8 @@ then four at a time for queries/s:
 It prints p50/p95/p99, queries/s and, per kind of query, how often a right answer was among the first 3.
 At the largest size it then measures freshness: 1,000 creates at 200/s through the customer service's
 API (a real process relaying to the search service's consumer over RabbitMQ), each timed from its 201
-until a search finds it. Results go to `bench/results/search-scale-*.json` with the machine's cores and
+until a search finds it, with the CPU per create of each process it passes through (from /proc).
+Results go to `bench/results/search-scale-*.json` with the machine's cores and
 memory. Nothing is asserted: the targets are printed next to the figures.
 """
 
@@ -31,6 +32,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import random
 import statistics
 import sys
@@ -48,6 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import aiohttp
 import asyncpg
 from opensearchpy import AsyncOpenSearch
+from process_cpu import CpuMeter, pids_of
 from results_file import machine, write_results
 from search_data import NUMBER_BASE, OFFICE, Row
 from search_load import COLUMNS, load, loaded, row_from_record
@@ -292,6 +295,8 @@ async def freshness(
                         fresh[hit["_id"]] = now
                 await asyncio.sleep(0.02)
 
+        meter = platform_cpu()
+        meter.start()
         started = time.perf_counter()
         poller = asyncio.create_task(poll(started + creates / rate + 60))
         tasks = []
@@ -301,6 +306,7 @@ async def freshness(
         await asyncio.gather(*tasks)
         sent_in = time.perf_counter() - started
         await poller
+        cpu = meter.stop()
     delays = [fresh[id_] - answered[id_] for id_ in fresh]
     # This OpenSearch has no reindex module (no _delete_by_query): remove the created ones by id.
     created = [{"delete": {"_index": alias, "_id": id_}} for id_ in answered]
@@ -317,7 +323,26 @@ async def freshness(
         "p95_s": round(percentile(delays, 0.95), 3) if delays else None,
         "p99_s": round(percentile(delays, 0.99), 3) if delays else None,
         "mean_s": round(statistics.fmean(delays), 3) if delays else None,
+        "cpu_ms_per_create": {name: round(seconds / creates * 1000, 2) for name, seconds in cpu.items()},
     }
+
+
+def platform_cpu() -> CpuMeter:
+    """CPU of every process a create passes through, and of this benchmark's own (the load and the polls)."""
+    return CpuMeter(
+        {
+            "customer API (workers)": lambda: sorted(
+                set(pids_of("customer-service serve", children=True))
+                - set(pids_of("customer-service background"))
+            ),
+            "customer background (relay)": lambda: pids_of("customer-service background"),
+            "search service": lambda: pids_of("search-service serve", children=True),
+            "postgresql": lambda: pids_of("postgres", exact=True),
+            "rabbitmq": lambda: pids_of("beam.smp", exact=True),
+            "opensearch": lambda: pids_of("org.opensearch.bootstrap.OpenSearch"),
+            "benchmark (load, polls)": lambda: [str(os.getpid())],
+        }
+    )
 
 
 def print_paths(size: int, results: Sequence[PathResult]) -> None:
