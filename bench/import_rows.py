@@ -34,7 +34,7 @@ import asyncpg
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from process_cpu import CpuMeter, cpu_seconds, pids_of, with_children
+from process_cpu import CpuMeter, pids_of, with_children
 from results_file import machine, write_results
 from topology import remove_topology
 
@@ -171,6 +171,10 @@ async def import_through_the_job(infra: Any, database: str, path: Path, batch_si
         await remove_topology(infra.amqp_url, topology)
 
 
+def _broker() -> list[str]:
+    return pids_of("beam.smp", exact=True)
+
+
 async def _unpublished(connection: asyncpg.Connection) -> int:
     return int(await connection.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL"))
 
@@ -181,7 +185,7 @@ async def _time_the_job(base_url: str, token: str, path: Path, pid: int | None, 
         {
             "service": lambda: with_children([str(pid)]) if pid else [],
             "postgresql": lambda: pids_of("postgres", exact=True),
-            "rabbitmq": lambda: pids_of("beam.smp", exact=True),
+            "rabbitmq": _broker,
         }
     )
     database = await asyncpg.connect(dsn)
@@ -226,7 +230,6 @@ async def publishing_baseline(amqp_url: str, dsn: str, wave: int = 200) -> dict[
     topology = Topology(exchange=f"bench.{uuid.uuid4().hex[:8]}")
     bus = Bus(amqp_url, topology)
     database = await asyncpg.connect(dsn)
-    broker = pids_of("beam.smp", exact=True)
     try:
         rows = await database.fetch(
             "SELECT event_id, event_type, envelope::text AS body, envelope->>'correlation_id' AS correlation_id, "
@@ -239,7 +242,8 @@ async def publishing_baseline(amqp_url: str, dsn: str, wave: int = 200) -> dict[
             publisher_confirms=True, on_return_raises=True
         ) as channel:
             exchange = await declare_topology(channel, topology)
-            broker_before, own_before = cpu_seconds(broker), time.process_time()
+            meter = CpuMeter({"broker": _broker, "publisher": lambda: [str(os.getpid())]})
+            meter.start()
             started = time.perf_counter()
             for first in range(0, len(messages), wave):
                 await asyncio.gather(
@@ -249,7 +253,7 @@ async def publishing_baseline(amqp_url: str, dsn: str, wave: int = 200) -> dict[
                     )
                 )
             elapsed = time.perf_counter() - started
-            broker_cpu, own_cpu = cpu_seconds(broker) - broker_before, time.process_time() - own_before
+            cpu = meter.stop()
     finally:
         await database.close()
         await bus.close()
@@ -257,8 +261,8 @@ async def publishing_baseline(amqp_url: str, dsn: str, wave: int = 200) -> dict[
     return {
         "events": len(messages),
         "events_per_s": len(messages) / elapsed,
-        "broker_cpu_us_per_event": broker_cpu / len(messages) * 1e6,
-        "publisher_cpu_us_per_event": own_cpu / len(messages) * 1e6,
+        "broker_cpu_us_per_event": cpu["broker"] / len(messages) * 1e6,
+        "publisher_cpu_us_per_event": cpu["publisher"] / len(messages) * 1e6,
     }
 
 
