@@ -20,7 +20,7 @@ from typing import Any
 
 import asyncpg
 from opensearchpy import AsyncOpenSearch
-from search_data import OFFICE, Row, generate
+from search_data import DATA_VERSION, OFFICE, Row, generate
 
 from search.adapters.index_definition import MAPPING_VERSION, index_body
 
@@ -66,8 +66,13 @@ def _bulk_body(documents: Iterable[dict[str, Any]], index: str) -> str:
 
 
 async def loaded(opensearch: AsyncOpenSearch, pg: asyncpg.Connection, alias: str, count: int) -> bool:
-    """Whether this size is there already, every customer in both stores, indexes built."""
+    """Whether this size is there already, made by this generator, every customer in both stores,
+    indexes built."""
     if not await opensearch.indices.exists_alias(name=alias):
+        return False
+    mappings = await opensearch.indices.get_mapping(index=alias)
+    [mapping] = [index["mappings"] for index in mappings.values()]
+    if mapping.get("_meta", {}).get("bench_data_version") != DATA_VERSION:
         return False
     in_index = (await opensearch.count(index=alias, body={"query": {"term": {"office_id": OFFICE}}}))["count"]
     if in_index != count:
@@ -84,6 +89,7 @@ async def load(
     await opensearch.indices.delete(index=f"{alias}-v*", params={"ignore_unavailable": "true"})
     body = index_body(shards=1, replicas=0, refresh_interval="-1", alias=alias)
     body["settings"]["index"]["translog"] = {"durability": "async"}
+    body["mappings"] = {**body["mappings"], "_meta": {"bench_data_version": DATA_VERSION}}
     await opensearch.indices.create(index=index_name(alias), body=body)
     await pg.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     await pg.execute("DROP TABLE IF EXISTS bench_customers")
