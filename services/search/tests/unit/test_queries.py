@@ -13,6 +13,7 @@ from search.service.queries import (
     Filters,
     counting_too,
     facets_body,
+    page_requests,
     search_body,
     words_of,
 )
@@ -86,6 +87,19 @@ def test_the_typo_tolerant_request_counts_its_matches_and_facets_itself():
     assert counted["track_total_hits"] is True
     assert set(counted["aggs"]) == set(FACETS)
     assert "aggs" not in hits
+
+
+def test_a_page_asks_its_facets_beside_the_hits_except_in_the_typo_round():
+    def shapes(fuzzy: bool, facets: bool) -> list[tuple[int, bool]]:
+        bodies = page_requests(
+            "oslo", "office-1", Filters(), sort="relevance", size=20, after=None, fuzzy=fuzzy, facets=facets
+        )
+        return [(body["size"], "aggs" in body) for body in bodies]
+
+    assert shapes(fuzzy=False, facets=True) == [(20, False), (0, True)]
+    assert shapes(fuzzy=True, facets=True) == [(20, True)]
+    assert shapes(fuzzy=False, facets=False) == [(20, False)]
+    assert shapes(fuzzy=True, facets=False) == [(20, False)]
 
 
 @pytest.mark.parametrize(

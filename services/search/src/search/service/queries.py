@@ -358,6 +358,28 @@ def counting_too(hits: dict[str, Any]) -> dict[str, Any]:
     return {**hits, "track_total_hits": True, "aggs": _facet_aggregations()}
 
 
+def page_requests(
+    text: str | None,
+    office_id: str,
+    filters: Filters,
+    *,
+    sort: Sort,
+    size: int,
+    after: list[Any] | None,
+    fuzzy: bool,
+    facets: bool,
+) -> list[dict[str, Any]]:
+    """The requests of one page, for one multi-search: the hits first, then (with `facets`) what counts
+    the matches and their facets. That is `facets_body` beside the hits, except in the typo-tolerant
+    round, whose hits request counts them itself (`counting_too`): its last answer is the counted one."""
+    hits = search_body(text, office_id, filters, sort=sort, size=size, after=after, fuzzy=fuzzy)
+    if not facets:
+        return [hits]
+    if fuzzy:
+        return [counting_too(hits)]
+    return [hits, facets_body(text, office_id, filters)]
+
+
 def _facet_aggregations() -> dict[str, Any]:
     return {name: {"terms": {"field": path, "size": 20}} for name, path in FACETS.items()}
 

@@ -16,10 +16,8 @@ from search.service.queries import (
     FACETS,
     Filters,
     Sort,
-    counting_too,
     effective_sort,
-    facets_body,
-    search_body,
+    page_requests,
     suggest_body,
     words_of,
 )
@@ -105,14 +103,12 @@ async def search_customers(
 
     async def ask(fuzzy: bool, after: list[Any] | None) -> tuple[dict[str, Any], dict[str, Any] | None]:
         """The page's hits, and the answer that counted the matches and their facets (if asked)."""
-        hits = search_body(text, office_id, filters, sort=sort, size=limit, after=after, fuzzy=fuzzy)
-        if not facets:
-            return (await index.search_many([hits]))[0], None
-        if fuzzy:
-            [answer] = await index.search_many([counting_too(hits)])
-            return answer, answer
-        answer, counted = await index.search_many([hits, facets_body(text, office_id, filters)])
-        return answer, counted
+        answers = await index.search_many(
+            page_requests(
+                text, office_id, filters, sort=sort, size=limit, after=after, fuzzy=fuzzy, facets=facets
+            )
+        )
+        return answers[0], answers[-1] if facets else None
 
     try:
         answer, counted = await ask(fuzzy, after)

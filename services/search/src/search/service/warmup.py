@@ -12,7 +12,7 @@ import asyncio
 import logging
 
 from search.adapters.opensearch import SearchIndex
-from search.service.queries import Filters, Sort, counting_too, facets_body, search_body, suggest_body
+from search.service.queries import Filters, Sort, page_requests, suggest_body
 
 log = logging.getLogger(__name__)
 
@@ -65,10 +65,15 @@ class Warmup:
             else:
                 sort: Sort = "relevance" if number % 4 else "name"
                 fuzzy = number % 2 == 0  # the typo-tolerant second request warms too
-                body = search_body(
-                    text, WARMUP_OFFICE, Filters(), sort=sort, size=20, after=None, fuzzy=fuzzy
+                await self.index.search_many(
+                    page_requests(
+                        text,
+                        WARMUP_OFFICE,
+                        Filters(),
+                        sort=sort,
+                        size=20,
+                        after=None,
+                        fuzzy=fuzzy,
+                        facets=True,
+                    )
                 )
-                if fuzzy:
-                    await self.index.search_many([counting_too(body)])
-                else:
-                    await self.index.search_many([body, facets_body(text, WARMUP_OFFICE, Filters())])
