@@ -34,7 +34,7 @@ import asyncpg
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from process_cpu import CpuMeter, pids_of, with_children
+from process_cpu import CpuMeter, postgresql, rabbitmq, with_children
 from results_file import machine, write_results
 from topology import remove_topology
 
@@ -171,10 +171,6 @@ async def import_through_the_job(infra: Any, database: str, path: Path, batch_si
         await remove_topology(infra.amqp_url, topology)
 
 
-def _broker() -> list[str]:
-    return pids_of("beam.smp", exact=True)
-
-
 async def _unpublished(connection: asyncpg.Connection) -> int:
     return int(await connection.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL"))
 
@@ -184,8 +180,8 @@ async def _time_the_job(base_url: str, token: str, path: Path, pid: int | None, 
     meter = CpuMeter(
         {
             "service": lambda: with_children([str(pid)]) if pid else [],
-            "postgresql": lambda: pids_of("postgres", exact=True),
-            "rabbitmq": _broker,
+            "postgresql": postgresql,
+            "rabbitmq": rabbitmq,
         }
     )
     database = await asyncpg.connect(dsn)
@@ -242,7 +238,7 @@ async def publishing_baseline(amqp_url: str, dsn: str, wave: int = 200) -> dict[
             publisher_confirms=True, on_return_raises=True
         ) as channel:
             exchange = await declare_topology(channel, topology)
-            meter = CpuMeter({"broker": _broker, "publisher": lambda: [str(os.getpid())]})
+            meter = CpuMeter({"broker": rabbitmq, "publisher": lambda: [str(os.getpid())]})
             meter.start()
             started = time.perf_counter()
             for first in range(0, len(messages), wave):

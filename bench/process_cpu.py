@@ -26,6 +26,15 @@ def with_children(pids: Sequence[str]) -> list[str]:
     return found
 
 
+def postgresql() -> list[str]:
+    """The server and every backend (one per connection)."""
+    return pids_of("postgres", exact=True)
+
+
+def rabbitmq() -> list[str]:
+    return pids_of("beam.smp", exact=True)
+
+
 def cpu_seconds(pids: Sequence[str]) -> float:
     """User and system time the processes have used so far; a process that has ended counts nothing."""
     return sum(_cpu_of(pid) for pid in pids)

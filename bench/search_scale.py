@@ -50,7 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import aiohttp
 import asyncpg
 from opensearchpy import AsyncOpenSearch
-from process_cpu import CpuMeter, pids_of
+from process_cpu import CpuMeter, pids_of, postgresql, rabbitmq
 from results_file import machine, write_results
 from search_data import NUMBER_BASE, OFFICE, Row
 from search_load import COLUMNS, load, loaded, row_from_record
@@ -337,8 +337,8 @@ def platform_cpu() -> CpuMeter:
             ),
             "customer background (relay)": lambda: pids_of("customer-service background"),
             "search service": lambda: pids_of("search-service serve", children=True),
-            "postgresql": lambda: pids_of("postgres", exact=True),
-            "rabbitmq": lambda: pids_of("beam.smp", exact=True),
+            "postgresql": postgresql,
+            "rabbitmq": rabbitmq,
             "opensearch": lambda: pids_of("org.opensearch.bootstrap.OpenSearch"),
             "benchmark (load, polls)": lambda: [str(os.getpid())],
         }
